@@ -1,0 +1,80 @@
+// The one catalogue of user-facing failures: every code is stable, documented in docs/errors.md
+// (a test keeps the two in step) and maps to the exit status the CLI returns.
+
+export interface ErrorSpec {
+  /** Exit status of `dcv`/`dcvserver` when this error ends the command. */
+  readonly exitStatus: number;
+  /** One line for docs/errors.md: when it happens and what to do. */
+  readonly summary: string;
+}
+
+export const errorCatalogue = {
+  // --- usage and generic -------------------------------------------------------------------
+  USAGE: { exitStatus: 2, summary: 'A command was given unknown options or arguments; run it with --help.' },
+  INTERNAL: { exitStatus: 1, summary: 'An unexpected failure; the server log has the details. Please report it.' },
+  PERMISSION_DENIED: {
+    exitStatus: 5,
+    summary: 'The caller may not do this (only root or the session owner may manage a session).',
+  },
+
+  // --- configuration ------------------------------------------------------------------------
+  CONFIG_INVALID: {
+    exitStatus: 3,
+    summary: 'dcv.conf has a bad value; the message names file, line and key. Fix it and start again.',
+  },
+  CONFIG_UNREADABLE: { exitStatus: 3, summary: 'dcv.conf (or another configuration file) cannot be read.' },
+
+  // --- server and control socket ---------------------------------------------------------------
+  SERVER_NOT_RUNNING: {
+    exitStatus: 6,
+    summary: 'dcv could not reach dcvserver on its control socket; start it with `dcvserver start`.',
+  },
+  SERVER_ALREADY_RUNNING: { exitStatus: 6, summary: 'dcvserver is already running (its pid file names a live process).' },
+  CONTROL_PROTOCOL: { exitStatus: 1, summary: 'dcv and dcvserver disagree on the control protocol (mixed versions).' },
+
+  // --- sessions -----------------------------------------------------------------------------
+  SESSION_NOT_FOUND: { exitStatus: 4, summary: 'No session has that id; `dcv list-sessions` shows the ones you may see.' },
+  SESSION_EXISTS: { exitStatus: 4, summary: 'A session with that id already exists; choose another id.' },
+  SESSION_ID_INVALID: {
+    exitStatus: 2,
+    summary: 'A session id is 1-128 characters of letters, digits, `_`, `-` and `.`, not starting with `.` or `-`.',
+  },
+  SESSION_NAME_INVALID: { exitStatus: 2, summary: 'A session name is at most 256 characters, without line breaks.' },
+  OWNER_UNKNOWN: { exitStatus: 4, summary: 'The session owner is not a user on this host.' },
+  SESSION_START_FAILED: {
+    exitStatus: 7,
+    summary: 'The session could not start (X server or init program failed); the server log says why.',
+  },
+  SESSION_LIMIT: {
+    exitStatus: 7,
+    summary: 'max-concurrent-sessions or max-sessions-per-user in dcv.conf is reached; close a session first.',
+  },
+  CONSOLE_SESSION_CONFLICT: {
+    exitStatus: 7,
+    summary: 'Console and virtual sessions cannot run at once, and there is only one console session.',
+  },
+  INIT_NOT_EXECUTABLE: { exitStatus: 2, summary: 'The --init program does not exist or is not executable.' },
+  CONNECTION_NOT_FOUND: { exitStatus: 4, summary: 'The session has no connection with that id; see `dcv list-connections`.' },
+  SCREENSHOT_FAILED: { exitStatus: 7, summary: 'The session screen could not be captured or encoded.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+/** A failure the user can act on: a stable code plus a message that says what to do. */
+export class DcvError extends Error {
+  override readonly name = 'DcvError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  get exitStatus(): number {
+    return errorCatalogue[this.code].exitStatus;
+  }
+}
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.prototype.hasOwnProperty.call(errorCatalogue, code);
+}

@@ -1,0 +1,52 @@
+// Where opendcv keeps its files on a host (DESIGN.md §4). Everything hangs off one root so a test
+// or an unprivileged user can move the whole installation: DCV_ROOT=/tmp/x maps /etc/dcv to /tmp/x/etc/dcv.
+
+export interface HostPaths {
+  readonly root: string;
+  readonly etcDir: string;
+  readonly configFile: string;
+  readonly tlsCert: string;
+  readonly tlsKey: string;
+  readonly defaultPermissionsFile: string;
+  readonly logDir: string;
+  readonly serverLog: string;
+  readonly upgradeLog: string;
+  readonly stateDir: string;
+  readonly backupsDir: string;
+  readonly upgradeStateFile: string;
+  readonly releasesDir: string;
+  readonly currentRelease: string;
+  readonly binDir: string;
+  readonly runDir: string;
+  readonly controlSocket: string;
+  readonly pidFile: string;
+  /** Per-session runtime files (X authority, framebuffer): runDir/sessions/<id>/. */
+  readonly sessionsRunDir: string;
+}
+
+/** `root` is DCV_ROOT ('' or undefined for the real host). Pure: joins strings, touches nothing. */
+export function hostPaths(root: string | undefined): HostPaths {
+  const base = (root ?? '').replace(/\/+$/, '');
+  const at = (p: string): string => `${base}${p}`;
+  return Object.freeze({
+    root: base === '' ? '/' : base,
+    etcDir: at('/etc/dcv'),
+    configFile: at('/etc/dcv/dcv.conf'),
+    tlsCert: at('/etc/dcv/dcv.pem'),
+    tlsKey: at('/etc/dcv/dcv.key'),
+    defaultPermissionsFile: at('/etc/dcv/default.perm'),
+    logDir: at('/var/log/dcv'),
+    serverLog: at('/var/log/dcv/server.log'),
+    upgradeLog: at('/var/log/dcv/upgrade.log'),
+    stateDir: at('/var/lib/dcv'),
+    backupsDir: at('/var/lib/dcv/backups'),
+    upgradeStateFile: at('/var/lib/dcv/upgrade/state.json'),
+    releasesDir: at('/opt/dcv/releases'),
+    currentRelease: at('/opt/dcv/current'),
+    binDir: at('/usr/bin'),
+    runDir: at('/run/dcv'),
+    controlSocket: at('/run/dcv/control.sock'),
+    pidFile: at('/run/dcv/dcvserver.pid'),
+    sessionsRunDir: at('/run/dcv/sessions'),
+  });
+}
