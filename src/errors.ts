@@ -56,6 +56,40 @@ export const errorCatalogue = {
   INIT_NOT_EXECUTABLE: { exitStatus: 2, summary: 'The --init program does not exist or is not executable.' },
   CONNECTION_NOT_FOUND: { exitStatus: 4, summary: 'The session has no connection with that id; see `dcv list-connections`.' },
   SCREENSHOT_FAILED: { exitStatus: 7, summary: 'The session screen could not be captured or encoded.' },
+
+  // --- licensing ------------------------------------------------------------------------------
+  VERSION_INVALID: {
+    exitStatus: 2,
+    summary: 'A version is not a calendar version YEAR[.MINOR[.PATCH]] such as 2026.0.0 or 2017.',
+  },
+  CLIENT_TOO_OLD: {
+    exitStatus: 8,
+    summary: 'The viewer is older than 2017.0, the oldest client a 2017+ server accepts; update the client.',
+  },
+  LICENSE_TOO_OLD: {
+    exitStatus: 8,
+    summary: "The license's version is older than the server's year; request a license of at least that year.",
+  },
+  LICENSE_EXPIRED: { exitStatus: 8, summary: 'The license has passed its expiry date; request a renewed license.' },
+  LICENSE_INVALID: {
+    exitStatus: 8,
+    summary: 'A license file is unreadable, truncated, has an unknown field or a bad value; request a new copy.',
+  },
+  LICENSE_SIGNATURE: {
+    exitStatus: 8,
+    summary: 'A license fails its signature (edited, or signed by an issuer this server does not trust).',
+  },
+  LICENSE_HOST: { exitStatus: 8, summary: 'The license is bound to another host; request one for this hostname.' },
+  LICENSE_NOT_FOUND: { exitStatus: 8, summary: 'A file named by [license] license-file in dcv.conf does not exist.' },
+  LICENSE_EVALUATION_OVER: {
+    exitStatus: 8,
+    summary: 'The 30-day evaluation has ended and no license is configured; install one with [license] license-file.',
+  },
+  LICENSE_SESSION_LIMIT: {
+    exitStatus: 7,
+    summary: "The license's max-sessions are all in use; close a session or request a larger license.",
+  },
+  ISSUER_KEY_INVALID: { exitStatus: 2, summary: 'A license issuer key file (.key or .pub) is unreadable or malformed.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
