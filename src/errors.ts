@@ -90,6 +90,21 @@ export const errorCatalogue = {
     summary: "The license's max-sessions are all in use; close a session or request a larger license.",
   },
   ISSUER_KEY_INVALID: { exitStatus: 2, summary: 'A license issuer key file (.key or .pub) is unreadable or malformed.' },
+
+  // --- display and codec --------------------------------------------------------------------
+  FRAMEBUFFER_UNSUPPORTED: {
+    exitStatus: 7,
+    summary: 'The session framebuffer is missing or not a 24-bit XWD file; start Xvfb with -fbdir and -screen 0 WxHx24.',
+  },
+  DISPLAY_CONNECT_FAILED: {
+    exitStatus: 7,
+    summary: 'The X display could not be reached or refused the cookie; check the X server runs and the xauth file.',
+  },
+  X_EXTENSION_MISSING: {
+    exitStatus: 7,
+    summary: 'The X server lacks DAMAGE, XFIXES or XTEST; start it with +extension DAMAGE +extension XFIXES +extension XTEST.',
+  },
+  ENCODER_FAILED: { exitStatus: 7, summary: 'ffmpeg (libx264) is missing or stopped while encoding; install ffmpeg with libx264.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

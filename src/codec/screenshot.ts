@@ -1,0 +1,94 @@
+// One-shot screenshot of a session: reads its Xvfb framebuffer and has ffmpeg scale it down (keeping the
+// aspect ratio, never up) and encode it as PNG or JPEG. Used by `dcv get-screenshot`.
+import { spawn } from 'node:child_process';
+import { DcvError } from '../errors.js';
+import { Framebuffer } from '../display/framebuffer.js';
+
+export interface ScreenshotOptions {
+  /** Largest width of the image; the screen is scaled down to fit, never up. */
+  maxWidth?: number;
+  maxHeight?: number;
+  /** Default 'png'. */
+  format?: 'png' | 'jpeg';
+  /** ffmpeg binary; default 'ffmpeg' from PATH. */
+  ffmpegPath?: string;
+}
+
+const TIMEOUT_MS = 15_000;
+
+export async function captureScreenshot(framebufferPath: string, options: ScreenshotOptions = {}): Promise<Buffer> {
+  const format = options.format ?? 'png';
+  for (const [name, v] of [['maxWidth', options.maxWidth], ['maxHeight', options.maxHeight]] as const) {
+    if (v !== undefined && !(Number.isInteger(v) && v > 0)) {
+      throw new DcvError('USAGE', `${name} must be a positive whole number of pixels, not ${String(v)}.`);
+    }
+  }
+  let fb: Framebuffer;
+  try {
+    fb = Framebuffer.open(framebufferPath);
+  } catch (e) {
+    throw new DcvError('SCREENSHOT_FAILED', `Cannot capture the screen: ${(e as Error).message}`);
+  }
+  let pixels: Buffer;
+  const { width, height, pixFmt } = fb.format;
+  try {
+    pixels = fb.readFull();
+  } catch (e) {
+    throw new DcvError('SCREENSHOT_FAILED', `Cannot read the screen from ${framebufferPath}: ${(e as Error).message}`);
+  } finally {
+    fb.dispose();
+  }
+  const maxW = Math.min(options.maxWidth ?? width, width);
+  const maxH = Math.min(options.maxHeight ?? height, height);
+  const filters: string[] = [];
+  if (maxW < width || maxH < height) {
+    filters.push(`scale=w=${maxW}:h=${maxH}:force_original_aspect_ratio=decrease:flags=area`);
+  }
+  const codecArgs =
+    format === 'png'
+      ? ['-c:v', 'png', '-pix_fmt', 'rgb24', '-f', 'image2pipe']
+      : // JPEG: full-range 4:2:0 at high quality; ffmpeg's mjpeg wants the yuvj formats.
+        ['-c:v', 'mjpeg', '-pix_fmt', 'yuvj420p', '-q:v', '3', '-f', 'image2pipe'];
+  if (format === 'jpeg') filters.push('scale=out_range=full');
+  const args = [
+    '-hide_banner', '-loglevel', 'error', '-nostdin',
+    '-f', 'rawvideo', '-pix_fmt', pixFmt, '-s', `${width}x${height}`, '-i', 'pipe:0',
+    ...(filters.length ? ['-vf', filters.join(',')] : []),
+    '-frames:v', '1', ...codecArgs, 'pipe:1',
+  ];
+  // -nostdin only stops ffmpeg reading keyboard commands; pipe:0 is still the input.
+  return runFfmpeg(options.ffmpegPath ?? 'ffmpeg', args, pixels);
+}
+
+function runFfmpeg(bin: string, args: string[], input: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let err = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => {
+      if (err.length < 4000) err += d.toString();
+    });
+    child.stdin.on('error', () => {
+      /* ffmpeg exited early; the exit handler reports why */
+    });
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(new DcvError('SCREENSHOT_FAILED', `Cannot run ${bin}: ${e.message}. Install ffmpeg.`));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const data = Buffer.concat(out);
+      if (code === 0 && data.length > 0) resolve(data);
+      else
+        reject(
+          new DcvError(
+            'SCREENSHOT_FAILED',
+            `ffmpeg could not encode the screenshot (${signal ?? `exit ${code}`}): ${err.trim() || 'no output'}`,
+          ),
+        );
+    });
+    child.stdin.end(input);
+  });
+}

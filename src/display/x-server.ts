@@ -1,0 +1,133 @@
+// Owns one Xvfb: picks a free display number, gives it a cookie, starts it as the session owner with its
+// framebuffer in a file (-fbdir) that capture reads directly, and stops it leaving no lock or socket behind.
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { spawnAsUser } from '../host/spawn-as-user.js';
+import type { UserAccount } from '../host/user-account.js';
+import { xauthorityFile } from './xauthority.js';
+
+export interface XServerOptions {
+  readonly owner: UserAccount;
+  /** Private directory for this display's files; created, owned by `owner`, removed on dispose. */
+  readonly runDir: string;
+  readonly width: number;
+  readonly height: number;
+  /** Lowest display number to try (virtual sessions stay clear of :0, which belongs to a console). */
+  readonly firstDisplay?: number;
+  readonly extraArgs?: readonly string[];
+}
+
+const X11_UNIX = '/tmp/.X11-unix';
+const STOP_GRACE_MS = 3000;
+
+export class XServer {
+  private exited = false;
+  private readonly exitPromise: Promise<void>;
+
+  private constructor(
+    readonly displayNumber: number,
+    readonly xauthority: string,
+    readonly framebufferPath: string,
+    readonly runDir: string,
+    readonly width: number,
+    readonly height: number,
+    private readonly child: ChildProcess,
+  ) {
+    this.exitPromise = new Promise((resolve) => {
+      child.once('exit', () => {
+        this.exited = true;
+        resolve();
+      });
+    });
+  }
+
+  get display(): string {
+    return `:${this.displayNumber}`;
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  /** Resolves when the X server exits for any reason. */
+  whenExited(): Promise<void> {
+    return this.exitPromise;
+  }
+
+  static async start(options: XServerOptions): Promise<XServer> {
+    const { owner, runDir } = options;
+    mkdirSync(runDir, { recursive: true, mode: 0o700 });
+    chownSync(runDir, owner.uid, owner.gid);
+    if (!existsSync(X11_UNIX)) mkdirSync(X11_UNIX, { mode: 0o1777 });
+    const cookie = randomBytes(16);
+    const xauthority = join(runDir, 'Xauthority');
+    let lastError = '';
+    for (let n = options.firstDisplay ?? 1; n < (options.firstDisplay ?? 1) + 200; n++) {
+      // A display whose socket or lock exists is taken (or being cleaned up): don't even try it.
+      if (existsSync(`${X11_UNIX}/X${n}`) || existsSync(`/tmp/.X${n}-lock`)) continue;
+      writeFileSync(xauthority, xauthorityFile(n, cookie), { mode: 0o600 });
+      chownSync(xauthority, owner.uid, owner.gid);
+      const attempt = await XServer.tryStart(n, xauthority, options);
+      if (attempt instanceof XServer) return attempt;
+      lastError = attempt;
+      // Another server won the race for this number: try the next one. Anything else is fatal.
+      if (!/already active|another X server|Cannot establish any listening sockets/i.test(attempt)) break;
+    }
+    rmSync(runDir, { recursive: true, force: true });
+    throw new Error(`Xvfb did not start: ${lastError.trim().split('\n').slice(-3).join(' ') || 'no free display'}`);
+  }
+
+  private static async tryStart(n: number, xauthority: string, o: XServerOptions): Promise<XServer | string> {
+    const args = [
+      `:${n}`,
+      '-screen', '0', `${o.width}x${o.height}x24`,
+      '-fbdir', o.runDir,
+      '-auth', xauthority,
+      '-nolisten', 'tcp',
+      '-noreset',
+      '-displayfd', '3',
+      ...(o.extraArgs ?? []),
+    ];
+    const child = spawnAsUser(o.owner, 'Xvfb', args, {
+      env: { PATH: '/usr/bin:/bin', HOME: o.owner.home },
+      cwd: o.runDir,
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
+    const ready = new Promise<boolean>((resolve) => {
+      let out = '';
+      const fd3 = child.stdio[3] as NodeJS.ReadableStream | undefined;
+      fd3?.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('\n')) resolve(true);
+      });
+      child.once('exit', () => resolve(false));
+      child.once('error', () => resolve(false));
+    });
+    if (!(await ready)) {
+      if (child.exitCode === null && child.signalCode === null) await once(child, 'exit').catch(() => undefined);
+      return stderr || 'Xvfb exited at start';
+    }
+    // The server runs for the session's lifetime; don't let its pipes keep dcvserver's event loop busy.
+    child.stderr?.removeAllListeners('data');
+    child.stderr?.resume();
+    (child.stdio[3] as NodeJS.ReadableStream | undefined)?.resume();
+    return new XServer(n, xauthority, join(o.runDir, 'Xvfb_screen0'), o.runDir, o.width, o.height, child);
+  }
+
+  async dispose(): Promise<void> {
+    if (!this.exited) {
+      this.child.kill('SIGTERM');
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), STOP_GRACE_MS);
+      await this.exitPromise;
+      clearTimeout(timer);
+    }
+    rmSync(this.runDir, { recursive: true, force: true });
+  }
+}
