@@ -105,6 +105,24 @@ export const errorCatalogue = {
     summary: 'The X server lacks DAMAGE, XFIXES or XTEST; start it with +extension DAMAGE +extension XFIXES +extension XTEST.',
   },
   ENCODER_FAILED: { exitStatus: 7, summary: 'ffmpeg (libx264) is missing or stopped while encoding; install ffmpeg with libx264.' },
+
+  // --- viewer protocol ----------------------------------------------------------------------
+  PROTOCOL_MALFORMED: {
+    exitStatus: 9,
+    summary: 'A viewer sent a message that does not decode (truncated, unknown type, bad field); that connection is closed.',
+  },
+  PROTOCOL_MESSAGE_TOO_LARGE: {
+    exitStatus: 9,
+    summary: "A viewer message exceeded its type's size limit (docs/protocol.md); that connection is closed.",
+  },
+  PROTOCOL_VERSION_UNSUPPORTED: {
+    exitStatus: 8,
+    summary: 'The viewer speaks another viewer-protocol version; use the web client this server serves.',
+  },
+  NO_COMMON_CODEC: {
+    exitStatus: 9,
+    summary: 'The viewer decodes none of the codecs the server sends; use a browser with WebCodecs H.264 support.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
