@@ -19,7 +19,7 @@ export function formatDiagnostic(d: ConfigDiagnostic): string {
   const where = d.line > 0 ? `${d.file}:${d.line}:` : `${d.file}:`;
   const severity = d.severity === 'warning' ? ' warning:' : '';
   const section = d.section !== '' ? ` [${d.section}]` : '';
-  const key = d.key !== '' ? ` ${d.key}:` : section !== '' ? ':' : '';
+  const key = d.key !== '' ? ` ${d.key}:` : '';
   return `${where}${severity}${section}${key} ${d.message}`;
 }
 
