@@ -1,0 +1,179 @@
+// dcvserver itself: reads the configuration, claims the pid file, owns the session table and the control
+// socket, and on stop disposes that one tree so nothing it started is left running.
+import { mkdirSync } from 'node:fs';
+import { DcvError } from '../errors.js';
+import type { HostPaths } from '../host-paths.js';
+import type { DcvConfig } from '../config/index.js';
+import { captureScreenshot } from '../codec/screenshot.js';
+import { SERVER_VERSION } from '../version/current.js';
+import { SessionTable, type Caller, type SessionSettings } from '../session/session-table.js';
+import type { Session } from '../session/session.js';
+import { describeSession, type ControlMethod, type ScreenshotResult, type SessionDescription } from './control-api.js';
+import { ControlSocketServer } from './control-socket.js';
+import { Logger, parseLogLevel } from './logger.js';
+import { claimPidFile, releasePidFile } from './pid-file.js';
+import { readServerConfig } from './server-config.js';
+
+export interface DcvServerOptions {
+  /** Echo the log to stderr (foreground runs). */
+  readonly echoLog: boolean;
+}
+
+export function sessionSettings(config: DcvConfig, paths: HostPaths): SessionSettings {
+  const sm = config['session-management'];
+  const head = sm['virtual-session-default-layout'][0];
+  return {
+    defaultInit: sm['virtual-session-init'],
+    sourceProfile: sm['virtual-session-source-profile'],
+    width: head?.w ?? 1920,
+    height: head?.h ?? 1080,
+    maxConcurrentSessions: sm['max-concurrent-sessions'],
+    maxSessionsPerUser: sm['max-sessions-per-user'],
+    consoleDisplay: sm['console-session-display'],
+    consoleXauthority: process.env['XAUTHORITY'] ?? '',
+    xvfbArgs: sm['virtual-session-xdcv-args'].split(/\s+/).filter((a) => a !== ''),
+    runDir: paths.sessionsRunDir,
+    logDir: config.log.directory || paths.logDir,
+  };
+}
+
+export class DcvServer {
+  private stopping: Promise<void> | null = null;
+
+  private constructor(
+    readonly paths: HostPaths,
+    readonly config: DcvConfig,
+    readonly log: Logger,
+    readonly sessions: SessionTable,
+    private control: ControlSocketServer | null,
+  ) {}
+
+  static async start(paths: HostPaths, options: DcvServerOptions): Promise<DcvServer> {
+    const { config, warnings } = readServerConfig(paths.configFile);
+    mkdirSync(paths.runDir, { recursive: true, mode: 0o755 });
+    mkdirSync(paths.sessionsRunDir, { recursive: true, mode: 0o755 });
+    const logDir = config.log.directory || paths.logDir;
+    mkdirSync(logDir, { recursive: true, mode: 0o755 });
+    claimPidFile(paths.pidFile);
+    const log = new Logger(`${logDir}/server.log`, parseLogLevel(config.log.level), options.echoLog);
+    const sessionLog = log.child('session');
+    const sessions = new SessionTable(sessionSettings(config, paths), {
+      created: (s) =>
+        sessionLog.info(`Session '${s.id}' created (owner:${s.owner} type:${s.type} display:${s.x11Display})`),
+      ended: (s, reason) => sessionLog.info(`Session '${s.id}' ended: ${reason}`),
+    });
+    const server = new DcvServer(paths, config, log, sessions, null);
+    try {
+      log.info(`opendcv ${SERVER_VERSION} starting (pid ${process.pid}, configuration ${paths.configFile})`);
+      for (const w of warnings) log.warn(w);
+      server.control = await ControlSocketServer.listen(
+        paths.controlSocket,
+        (caller, method, params) => server.handle(caller, method as ControlMethod, params),
+        (e) => log.error(`control socket: ${(e as Error).stack ?? String(e)}`),
+      );
+      await server.createAutomaticConsoleSession();
+      log.info(`dcvserver ready; control socket ${paths.controlSocket}`);
+      return server;
+    } catch (e) {
+      await server.stop('start failed');
+      throw e;
+    }
+  }
+
+  private async createAutomaticConsoleSession(): Promise<void> {
+    if (!this.config['session-management']['create-session']) return;
+    const auto = this.config['session-management/automatic-console-session'];
+    const root: Caller = { uid: 0, name: 'root' };
+    try {
+      await this.sessions.create(root, {
+        id: 'console',
+        type: 'console',
+        owner: auto.owner || (process.getuid?.() === 0 ? 'root' : (process.env['USER'] ?? 'root')),
+        maxConcurrentClients: auto['max-concurrent-clients'],
+        storageRoot: auto['storage-root'],
+      });
+    } catch (e) {
+      // A missing console display must not keep the administrator from reaching the server.
+      this.log.error(`Automatic console session not created: ${(e as Error).message}`);
+    }
+  }
+
+  private describe(s: Session): SessionDescription {
+    return describeSession(s, { connections: 0, lastDisconnection: null, licensingMode: 'demo', licenses: [] });
+  }
+
+  async handle(caller: Caller, method: ControlMethod, p: Record<string, unknown>): Promise<unknown> {
+    const str = (k: string): string | undefined => (typeof p[k] === 'string' ? (p[k] as string) : undefined);
+    const num = (k: string): number | undefined => (typeof p[k] === 'number' ? (p[k] as number) : undefined);
+    const id = (): string => {
+      const v = str('id');
+      if (v === undefined) throw new DcvError('USAGE', 'A session id is required.');
+      return v;
+    };
+    switch (method) {
+      case 'version':
+        return { version: SERVER_VERSION };
+      case 'create-session': {
+        const type = str('type');
+        if (type !== undefined && type !== 'virtual' && type !== 'console') {
+          throw new DcvError('USAGE', `--type must be 'virtual' or 'console', not '${type}'.`);
+        }
+        const s = await this.sessions.create(caller, {
+          id: id(),
+          type,
+          owner: str('owner'),
+          name: str('name'),
+          init: str('init'),
+          maxConcurrentClients: num('maxConcurrentClients'),
+          storageRoot: str('storageRoot'),
+        });
+        this.log.info(`Session '${s.id}' created by ${caller.name} (uid ${caller.uid})`);
+        return this.describe(s);
+      }
+      case 'list-sessions':
+        return this.sessions.list(caller).map((s) => this.describe(s));
+      case 'describe-session':
+        return this.describe(this.sessions.get(caller, id()));
+      case 'close-session':
+        await this.sessions.close(caller, id());
+        this.log.info(`Session '${String(p['id'])}' closed by ${caller.name} (uid ${caller.uid})`);
+        return null;
+      case 'list-connections':
+        this.sessions.get(caller, id());
+        return [];
+      case 'close-connection': {
+        this.sessions.get(caller, id());
+        throw new DcvError('CONNECTION_NOT_FOUND', `Session '${id()}' has no connection ${String(p['connection'])}.`);
+      }
+      case 'get-screenshot': {
+        const s = this.sessions.get(caller, id());
+        const format = str('format') === 'jpeg' ? 'jpeg' : 'png';
+        if (s.framebufferPath === null) {
+          throw new DcvError('SCREENSHOT_FAILED', `Session '${s.id}' is a console session; screenshots of it are not supported yet.`);
+        }
+        const image = await captureScreenshot(s.framebufferPath, {
+          maxWidth: num('maxWidth'),
+          maxHeight: num('maxHeight'),
+          format,
+        });
+        const result: ScreenshotResult = { format, data: image.toString('base64') };
+        return result;
+      }
+      default:
+        throw new DcvError('USAGE', `Unknown request '${String(method)}'.`);
+    }
+  }
+
+  /** Disposes everything: sessions (and their processes), the control socket, the pid file, the log. */
+  stop(reason: string): Promise<void> {
+    this.stopping ??= (async () => {
+      this.log.info(`dcvserver stopping: ${reason}`);
+      await this.control?.close();
+      await this.sessions.closeAll();
+      releasePidFile(this.paths.pidFile);
+      this.log.info('dcvserver stopped');
+      await this.log.close();
+    })();
+    return this.stopping;
+  }
+}
