@@ -54,6 +54,9 @@ export interface KeySpec<T> extends KeyMeta {
 export type AnyKeySpec = KeySpec<any>;
 export type ValueOfKey<S> = S extends KeySpec<infer T> ? T : never;
 
+/** The message of an issue about a field that is absent; the codec words it with the field's name. */
+export const MISSING = 'missing';
+
 function show(v: unknown): string {
   return typeof v === 'string' ? `'${v}'` : JSON.stringify(v);
 }
@@ -65,7 +68,7 @@ function rangeText(min: number | undefined, max: number | undefined): string {
 }
 
 function integerSchema(min: number | undefined, max: number | undefined, what = 'an integer'): z.ZodType<number> {
-  let s = z.int({ error: (iss) => `${show(iss.input)} is not ${what}` });
+  let s = z.int({ error: (iss) => (iss.input === undefined ? MISSING : `${show(iss.input)} is not ${what}`) });
   const range = (iss: { input?: unknown }): string => `${show(iss.input)} is ${rangeText(min, max)}`;
   if (min !== undefined) s = s.min(min, { error: range });
   if (max !== undefined) s = s.max(max, { error: range });

@@ -1,7 +1,7 @@
 // Turns a raw configuration value (dcv.conf text, or a REG_SZ / REG_DWORD from a .reg export) into the
 // typed value its key spec describes, and typed values back into GVariant text or registry data.
 import { parseGVariant, printGVariant, quoteGVariantString, type GVariantValue } from './gvariant.js';
-import type { AnyKeySpec, HeadLayout, HttpHeader, Resolution } from './key-spec.js';
+import { MISSING, type AnyKeySpec, type HeadLayout, type HttpHeader, type Resolution } from './key-spec.js';
 
 /** A value as stored: text (dcv.conf, REG_SZ) or a REG_DWORD number. */
 export type RawValue = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'dword'; readonly value: number };
@@ -39,8 +39,9 @@ function validate(spec: AnyKeySpec, plain: unknown, warning?: string): DecodeRes
   const r = spec.validator.safeParse(plain);
   if (r.success) return warning === undefined ? { ok: true, value: r.data } : { ok: true, value: r.data, warning };
   const issue = r.error.issues[0]!;
-  const where = issue.path.length > 0 ? `${describePath(spec, issue.path)}: ` : '';
-  return { ok: false, message: where + issue.message };
+  const where = issue.path.length > 0 ? describePath(spec, issue.path) : '';
+  if (issue.message === MISSING) return { ok: false, message: `${where || 'a value'} is missing` };
+  return { ok: false, message: where === '' ? issue.message : `${where}: ${issue.message}` };
 }
 
 function describePath(spec: AnyKeySpec, path: readonly PropertyKey[]): string {
@@ -80,7 +81,10 @@ export function decodeText(spec: AnyKeySpec, text: string): DecodeResult {
       return { ok: false, message: `${describeText(text)} is not an integer` };
     case 'string-list': {
       if (parsed.ok) {
-        if (parsed.value.kind !== 'array') return { ok: false, message: `${describeText(text)} is not a list; write ['a', 'b']` };
+        if (parsed.value.kind !== 'array') {
+          const example = parsed.value.kind === 'string' ? `[${text}]` : "['a', 'b']";
+          return { ok: false, message: `${describeText(text)} is not a list; write ${example}` };
+        }
         return validate(spec, toPlain(parsed.value));
       }
       // DCV's own docs show `[endpoint1, endpoint2]`; accept unquoted items but say how to write them.
