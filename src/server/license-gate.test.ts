@@ -157,8 +157,11 @@ test('license-file is a :-separated list; the first usable file wins; host paths
 
   const none = await evaluateLicense(paths, 'missing.lic:5053@rlm.example.com', '2026.0.0', NOW, opts);
   assert.equal(none.usable, false);
-  assert.equal(none.code, 'LICENSE_NOT_FOUND');
-  assert.match(none.reason, /does not exist.*PORT@HOST\) are not supported/);
+  // The entry that was found (here: an unsupported license server) leads; the missing file is still named.
+  assert.equal(none.code, 'LICENSE_INVALID');
+  assert.match(none.reason, /PORT@HOST\) are not supported.*missing\.lic: does not exist/);
+  const onlyMissing = await evaluateLicense(paths, 'missing.lic', '2026.0.0', NOW, opts);
+  assert.equal(onlyMissing.code, 'LICENSE_NOT_FOUND');
 });
 
 test('with license-file empty, /etc/dcv/license.lic is used when present', async (t) => {

@@ -54,6 +54,8 @@ export interface LicenseGateOptions {
   readonly crypto?: Ed25519;
   /** Issuer keys to trust; defaults to the built-in keys plus /etc/dcv/license-issuers/*.pub. */
   readonly trusted?: readonly IssuerPublicKey[];
+  /** The setting holds real paths (e.g. `dcv license check --file`), not dcv.conf host paths to map under DCV_ROOT. */
+  readonly literalPaths?: boolean;
 }
 
 /** The first start of an unlicensed server, as recorded in /var/lib/dcv/evaluation.json. */
@@ -122,6 +124,7 @@ export async function inspectLicenseFile(
   trusted: readonly IssuerPublicKey[],
   ctx: { serverVersion: string; now: Date; hostname: string },
   crypto: Ed25519,
+  literalPath = false,
 ): Promise<LicenseFileReport> {
   const refused = (path: string, code: ErrorCode, reason: string): LicenseFileReport => ({
     spec,
@@ -132,7 +135,7 @@ export async function inspectLicenseFile(
   if (/^\d*@[^/]+$/.test(spec)) {
     return refused(spec, 'LICENSE_INVALID', 'license servers (PORT@HOST) are not supported by opendcv; name a license file instead.');
   }
-  const path = resolveHostPath(paths, spec);
+  const path = literalPath ? spec : resolveHostPath(paths, spec);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -184,7 +187,7 @@ export async function evaluateLicense(
 
   const files: LicenseFileReport[] = [];
   for (const spec of specs) {
-    const report = await inspectLicenseFile(paths, spec, issuers.keys, ctx, crypto);
+    const report = await inspectLicenseFile(paths, spec, issuers.keys, ctx, crypto, options.literalPaths ?? false);
     files.push(report);
     if (report.verdict.ok && report.license !== null) {
       const lic = report.license;
@@ -203,15 +206,17 @@ export async function evaluateLicense(
       };
     }
   }
-  const refusals = files.map((f) => (f.verdict.ok ? '' : f.verdict.reason));
-  const first = files[0]!.verdict;
+  // A file that was found says more than one that was not (a stale entry in a failover list), so it leads.
+  const refusals = files.flatMap((f) => (f.verdict.ok ? [] : [f.verdict]));
+  const lead = refusals.find((v) => v.code !== 'LICENSE_NOT_FOUND') ?? refusals[0]!;
+  const ordered = [lead, ...refusals.filter((v) => v !== lead)];
   return {
     usable: false,
     mode: 'refused',
     maxSessions: 0,
-    reason: `No usable license, so new sessions and connections are refused. ${refusals.join(' ')}`,
+    reason: `No usable license, so new sessions and connections are refused. ${ordered.map((v) => v.reason).join(' ')}`,
     expires: null,
-    code: first.ok ? 'LICENSE_INVALID' : first.code,
+    code: lead.code,
     license: null,
     files,
     warnings: issuers.warnings,
@@ -286,13 +291,18 @@ async function evaluation(
     maxSessions: null,
     reason:
       `No license configured: ${EVALUATION_DAYS}-day evaluation (${started}), ${days} day${days === 1 ? '' : 's'} left, ` +
-      `ending ${ends.toISOString()}; ${request}.`,
+      `ending ${readableInstant(ends)}; ${request}.`,
     expires: ends,
     code: null,
     license: null,
     files: [],
     warnings,
   };
+}
+
+// Minutes are precision enough for an administrator; the ISO form with milliseconds is not for reading.
+function readableInstant(d: Date): string {
+  return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
 function refusedStatus(code: ErrorCode, reason: string): LicenseStatus {
