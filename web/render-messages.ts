@@ -1,0 +1,47 @@
+// The messages between the page and the renderer (in the decoder worker, or on the page when workers or
+// OffscreenCanvas are missing). Byte payloads travel as the whole WebSocket ArrayBuffer plus an offset, so
+// handing a frame to the worker moves it instead of copying it.
+
+export type ToRenderer =
+  | { readonly kind: 'init'; readonly canvas: OffscreenCanvas }
+  | {
+      readonly kind: 'video';
+      readonly keyframe: boolean;
+      readonly sequence: number;
+      readonly timestampUs: number;
+      readonly width: number;
+      readonly height: number;
+      readonly buffer: ArrayBuffer;
+      readonly offset: number;
+      readonly length: number;
+    }
+  | {
+      readonly kind: 'lossless';
+      readonly x: number;
+      readonly y: number;
+      readonly width: number;
+      readonly height: number;
+      readonly buffer: ArrayBuffer;
+      readonly offset: number;
+      readonly length: number;
+    }
+  | { readonly kind: 'resize'; readonly width: number; readonly height: number }
+  | { readonly kind: 'reset' }
+  | { readonly kind: 'snapshot'; readonly id: number; readonly format: 'png' | 'rgba' };
+
+export type FromRenderer =
+  /** A video frame is on the canvas. */
+  | { readonly kind: 'shown'; readonly sequence: number; readonly timestampUs: number; readonly width: number; readonly height: number }
+  /** A lossless rectangle is on the canvas. */
+  | { readonly kind: 'lossless-shown' }
+  /** The decoder cannot continue until it sees a key frame. */
+  | { readonly kind: 'need-keyframe'; readonly why: string }
+  | { readonly kind: 'error'; readonly message: string }
+  | {
+      readonly kind: 'snapshot';
+      readonly id: number;
+      readonly width: number;
+      readonly height: number;
+      readonly png?: Blob;
+      readonly rgba?: ArrayBuffer;
+    };

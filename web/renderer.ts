@@ -1,0 +1,198 @@
+// Owns the picture: decodes H.264 access units with WebCodecs and paints them, and the lossless PNG
+// rectangles over them, onto one canvas in arrival order. Runs in the decoder worker or, as a fallback,
+// on the page; it knows nothing about sockets.
+import { avcCodecString } from '../src/protocol/annex-b.js';
+import type { FromRenderer, ToRenderer } from './render-messages.js';
+
+type AnyCanvas = OffscreenCanvas | HTMLCanvasElement;
+type Ctx2D = OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D;
+
+/** Frames waiting in the decoder beyond this mean it cannot keep up: skip to the next key frame. */
+const MAX_DECODE_QUEUE = 6;
+
+interface PendingRect {
+  /** Paint once this many video frames have been output, so the rect lands over the frame it refines. */
+  readonly afterOutputs: number;
+  bitmap?: ImageBitmap;
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+  failed?: boolean;
+}
+
+export class Renderer {
+  private readonly ctx: Ctx2D;
+  private decoder: VideoDecoder | undefined;
+  private codec = '';
+  private waitingForKey = true;
+  private submitted = 0;
+  private outputs = 0;
+  private readonly timestamps = new Map<number, number>();
+  private readonly rects: PendingRect[] = [];
+
+  constructor(
+    private readonly canvas: AnyCanvas,
+    private readonly emit: (m: FromRenderer, transfer?: Transferable[]) => void,
+  ) {
+    const ctx = canvas.getContext('2d', { alpha: false, desynchronized: true }) as Ctx2D | null;
+    if (ctx === null) throw new Error('no 2D canvas context');
+    this.ctx = ctx;
+  }
+
+  handle(m: ToRenderer): void {
+    switch (m.kind) {
+      case 'video':
+        this.video(m);
+        break;
+      case 'lossless':
+        this.lossless(m);
+        break;
+      case 'resize':
+        this.resize(m.width, m.height);
+        break;
+      case 'reset':
+        this.reset();
+        break;
+      case 'snapshot':
+        void this.snapshot(m.id, m.format);
+        break;
+      case 'init':
+        break;
+    }
+  }
+
+  private resize(width: number, height: number): void {
+    if (this.canvas.width !== width || this.canvas.height !== height) {
+      // Resizing clears the canvas; the server follows a size change with a key frame.
+      this.canvas.width = width;
+      this.canvas.height = height;
+    }
+  }
+
+  private video(m: Extract<ToRenderer, { kind: 'video' }>): void {
+    const data = new Uint8Array(m.buffer, m.offset, m.length);
+    if (m.keyframe) {
+      const codec = avcCodecString(data) ?? 'avc1.42E01F';
+      if (this.decoder === undefined || this.decoder.state === 'closed' || codec !== this.codec) this.configure(codec);
+      this.waitingForKey = false;
+    } else if (this.waitingForKey || this.decoder === undefined) {
+      // A delta frame without its reference would decode to garbage; ask for a key frame instead.
+      this.emit({ kind: 'need-keyframe', why: 'no key frame yet' });
+      return;
+    }
+    const decoder = this.decoder!;
+    if (decoder.decodeQueueSize > MAX_DECODE_QUEUE && !m.keyframe) {
+      this.skipToKeyframe('decoder queue full');
+      return;
+    }
+    this.timestamps.set(m.sequence, m.timestampUs);
+    this.submitted++;
+    try {
+      // The chunk timestamp carries the sequence number: integral and unique, unlike the µs capture time.
+      decoder.decode(new EncodedVideoChunk({ type: m.keyframe ? 'key' : 'delta', timestamp: m.sequence, data }));
+    } catch (e) {
+      this.outputs = this.submitted;
+      this.skipToKeyframe(`decode failed: ${String(e)}`);
+    }
+  }
+
+  private configure(codec: string): void {
+    if (this.decoder !== undefined && this.decoder.state !== 'closed') this.decoder.close();
+    this.outputs = this.submitted;
+    this.timestamps.clear();
+    this.codec = codec;
+    this.decoder = new VideoDecoder({
+      output: (frame) => this.paintFrame(frame),
+      error: (e) => {
+        this.outputs = this.submitted;
+        this.decoder = undefined;
+        this.skipToKeyframe(`decoder error: ${e.message}`);
+        this.emit({ kind: 'error', message: `video decoder: ${e.message}` });
+      },
+    });
+    // Annex-B input: no `description`, so SPS/PPS are taken from the stream itself.
+    this.decoder.configure({ codec, optimizeForLatency: true, hardwareAcceleration: 'no-preference' });
+  }
+
+  private skipToKeyframe(why: string): void {
+    if (!this.waitingForKey) {
+      this.waitingForKey = true;
+      this.emit({ kind: 'need-keyframe', why });
+    }
+  }
+
+  private paintFrame(frame: VideoFrame): void {
+    const sequence = frame.timestamp;
+    const width = frame.displayWidth;
+    const height = frame.displayHeight;
+    try {
+      this.resize(width, height);
+      this.ctx.drawImage(frame, 0, 0, width, height);
+    } finally {
+      frame.close();
+    }
+    this.outputs++;
+    const timestampUs = this.timestamps.get(sequence) ?? 0;
+    this.timestamps.delete(sequence);
+    this.emit({ kind: 'shown', sequence, timestampUs, width, height });
+    this.paintReadyRects();
+  }
+
+  private lossless(m: Extract<ToRenderer, { kind: 'lossless' }>): void {
+    const rect: PendingRect = { afterOutputs: this.submitted, x: m.x, y: m.y, width: m.width, height: m.height };
+    this.rects.push(rect);
+    const blob = new Blob([new Uint8Array(m.buffer, m.offset, m.length)], { type: 'image/png' });
+    createImageBitmap(blob).then(
+      (bitmap) => {
+        rect.bitmap = bitmap;
+        this.paintReadyRects();
+      },
+      (e: unknown) => {
+        rect.failed = true;
+        this.emit({ kind: 'error', message: `lossless PNG: ${String(e)}` });
+        this.paintReadyRects();
+      },
+    );
+  }
+
+  /** Paints queued rects in order, stopping at the first whose PNG or preceding video frame is not ready. */
+  private paintReadyRects(): void {
+    while (this.rects.length > 0) {
+      const r = this.rects[0]!;
+      if (!r.failed && (r.bitmap === undefined || this.outputs < r.afterOutputs)) return;
+      this.rects.shift();
+      if (r.bitmap !== undefined) {
+        this.ctx.drawImage(r.bitmap, r.x, r.y, r.width, r.height);
+        r.bitmap.close();
+        this.emit({ kind: 'lossless-shown' });
+      }
+    }
+  }
+
+  private reset(): void {
+    if (this.decoder !== undefined && this.decoder.state !== 'closed') this.decoder.close();
+    this.decoder = undefined;
+    this.codec = '';
+    this.waitingForKey = true;
+    this.outputs = this.submitted;
+    this.timestamps.clear();
+    for (const r of this.rects.splice(0)) r.bitmap?.close();
+  }
+
+  private async snapshot(id: number, format: 'png' | 'rgba'): Promise<void> {
+    const { width, height } = this.canvas;
+    if (format === 'rgba') {
+      const rgba = this.ctx.getImageData(0, 0, width, height).data.buffer as ArrayBuffer;
+      this.emit({ kind: 'snapshot', id, width, height, rgba }, [rgba]);
+      return;
+    }
+    const png =
+      'convertToBlob' in this.canvas
+        ? await this.canvas.convertToBlob({ type: 'image/png' })
+        : await new Promise<Blob>((resolve, reject) =>
+            (this.canvas as HTMLCanvasElement).toBlob((b) => (b ? resolve(b) : reject(new Error('toBlob failed'))), 'image/png'),
+          );
+    this.emit({ kind: 'snapshot', id, width, height, png });
+  }
+}

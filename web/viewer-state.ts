@@ -1,0 +1,50 @@
+// window.opendcv: a read-only view of the viewer for end-to-end tests, the benchmark and curious users.
+// Properties are getters over the live state, so a reader always sees current values and cannot change them.
+import type { ConnectionState } from './status-banner.js';
+
+export interface ViewerState {
+  state: ConnectionState;
+  sessionId: string;
+  connectionId: number | undefined;
+  serverVersion: string | undefined;
+  clientVersion: string;
+  codec: string | undefined;
+  features: number;
+  closeCode: number | undefined;
+  closeReason: string | undefined;
+  remoteWidth: number;
+  remoteHeight: number;
+  framesReceived: number;
+  framesDecoded: number;
+  lastFrameSeq: number | undefined;
+  losslessRects: number;
+  bytesReceived: number;
+  fps: number;
+  rttMs: number | undefined;
+  frameLatencyMs: number | undefined;
+  reconnects: number;
+  decoder: 'worker' | 'page' | undefined;
+  cursor: string;
+  clipboardText: string;
+}
+
+export interface ViewerApi extends Readonly<ViewerState> {
+  /** The canvas at remote resolution as a PNG data URL (compare with `dcv get-screenshot`). */
+  screenshot(): Promise<string>;
+  /** The canvas at remote resolution as base64 RGBA bytes, for pixel checks without decoding a PNG. */
+  pixels(): Promise<{ width: number; height: number; rgbaBase64: string }>;
+}
+
+export function installViewerApi(
+  state: ViewerState,
+  methods: Pick<ViewerApi, 'screenshot' | 'pixels'>,
+): void {
+  const api = {} as ViewerApi;
+  for (const key of Object.keys(state) as (keyof ViewerState)[]) {
+    Object.defineProperty(api, key, { get: () => state[key], enumerable: true });
+  }
+  Object.defineProperty(api, 'screenshot', { value: methods.screenshot });
+  Object.defineProperty(api, 'pixels', { value: methods.pixels });
+  Object.freeze(api);
+  Object.defineProperty(window, 'opendcv', { value: api, configurable: false, writable: false });
+}
