@@ -1,0 +1,125 @@
+// Test support (not a test): whole dcvserver instances in temporary DCV_ROOTs, the real `dcv` and
+// `dcvserver` commands run as real processes, and real local users for the permission tests.
+import { execFile, execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (this file runs from dist/test/e2e). */
+export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+export const DCV = join(REPO, 'bin/dcv');
+export const DCVSERVER = join(REPO, 'bin/dcvserver');
+
+export interface RunResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface TestUser {
+  readonly name: string;
+  readonly uid: number;
+  readonly gid: number;
+  readonly home: string;
+}
+
+/** A fresh DCV_ROOT with the given dcv.conf; world-traversable so other local users reach its socket. */
+export function makeDcvRoot(conf = ''): string {
+  const root = mkdtempSync('/tmp/opendcv-test-');
+  chmodSync(root, 0o755);
+  mkdirSync(join(root, 'etc/dcv'), { recursive: true });
+  writeFileSync(join(root, 'etc/dcv/dcv.conf'), conf);
+  return root;
+}
+
+export function removeDcvRoot(root: string): void {
+  rmSync(root, { recursive: true, force: true });
+}
+
+function run(file: string, args: string[], env: NodeJS.ProcessEnv, asUser?: TestUser): Promise<RunResult> {
+  const [cmd, argv] =
+    asUser === undefined
+      ? [process.execPath, [file, ...args]]
+      : ['setpriv', [`--reuid=${asUser.uid}`, `--regid=${asUser.gid}`, '--init-groups', process.execPath, file, ...args]];
+  return new Promise((resolve) => {
+    execFile(cmd, argv, { env, cwd: asUser?.home ?? REPO, maxBuffer: 1 << 26 }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function envFor(root: string, asUser?: TestUser): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], DCV_ROOT: root, LANG: 'C.UTF-8' };
+  if (asUser !== undefined) {
+    env['HOME'] = asUser.home;
+    env['USER'] = asUser.name;
+  }
+  return env;
+}
+
+export function dcv(root: string, args: string[], asUser?: TestUser): Promise<RunResult> {
+  return run(DCV, args, envFor(root, asUser), asUser);
+}
+
+export function dcvserver(root: string, args: string[]): Promise<RunResult> {
+  return run(DCVSERVER, args, envFor(root));
+}
+
+/** Creates (once) a local account for tests, with a home directory. */
+export function ensureUser(name: string): TestUser {
+  try {
+    execFileSync('getent', ['passwd', name], { stdio: 'ignore' });
+  } catch {
+    execFileSync('useradd', ['--create-home', '--shell', '/bin/bash', name], { stdio: 'ignore' });
+  }
+  const line = execFileSync('getent', ['passwd', name], { encoding: 'utf8' }).trim().split(':');
+  return { name, uid: Number(line[2]), gid: Number(line[3]), home: line[5]! };
+}
+
+/** Pids of processes whose environment says they belong to session `id` (DCV_SESSION_ID). */
+export function sessionProcesses(id: string): number[] {
+  const needle = Buffer.from(`DCV_SESSION_ID=${id}\0`);
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/environ`).indexOf(needle) !== -1) pids.push(Number(name));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return pids;
+}
+
+/** Whether any process runs an X server for `display` (":N"). */
+export function xServerRunning(display: string): boolean {
+  try {
+    execFileSync('pgrep', ['-f', `^Xvfb ${display} `], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Polls `probe` until it returns a value other than undefined, or fails after `ms`. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/** Writes an executable init script into the root and returns its path. */
+export function writeInit(root: string, name: string, body: string): string {
+  const path = join(root, name);
+  writeFileSync(path, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  return path;
+}
