@@ -4,6 +4,7 @@ import { DcvError } from '../errors.js';
 import { hostPaths } from '../host-paths.js';
 import { SERVER_VERSION } from '../version/current.js';
 import type { CliCommand, CliIo } from './command.js';
+import { licenseCommands } from './license.js';
 import { sessionCommands } from './sessions.js';
 
 const versionCommand: CliCommand = {
@@ -18,7 +19,7 @@ const versionCommand: CliCommand = {
 };
 
 export function allCommands(): CliCommand[] {
-  return [...sessionCommands, versionCommand];
+  return [...sessionCommands, ...licenseCommands, versionCommand];
 }
 
 function help(commands: CliCommand[]): string {

@@ -13,6 +13,7 @@ import { ControlSocketServer } from './control-socket.js';
 import { Logger, parseLogLevel } from './logger.js';
 import { claimPidFile, releasePidFile } from './pid-file.js';
 import { readServerConfig } from './server-config.js';
+import { admitSession, evaluateLicense, licenseRefusal, type LicenseStatus } from './license-gate.js';
 
 export interface DcvServerOptions {
   /** Echo the log to stderr (foreground runs). */
@@ -39,6 +40,7 @@ export function sessionSettings(config: DcvConfig, paths: HostPaths): SessionSet
 
 export class DcvServer {
   private stopping: Promise<void> | null = null;
+  private license: LicenseStatus | null = null;
 
   private constructor(
     readonly paths: HostPaths,
@@ -66,6 +68,12 @@ export class DcvServer {
     try {
       log.info(`opendcv ${SERVER_VERSION} starting (pid ${process.pid}, configuration ${paths.configFile})`);
       for (const w of warnings) log.warn(w);
+      await server.checkLicense();
+      sessions.setAdmissionCheck(async (running) => {
+        const status = await server.checkLicense();
+        const refusal = admitSession(status, running);
+        if (refusal !== null) throw refusal;
+      });
       server.control = await ControlSocketServer.listen(
         paths.controlSocket,
         (caller, method, params) => server.handle(caller, method as ControlMethod, params),
@@ -78,6 +86,27 @@ export class DcvServer {
       await server.stop('start failed');
       throw e;
     }
+  }
+
+  /**
+   * Evaluates the license afresh (so an expiry or the end of the evaluation takes effect without a
+   * restart) and logs when the verdict changes.
+   */
+  async checkLicense(): Promise<LicenseStatus> {
+    const status = await evaluateLicense(this.paths, this.config.license['license-file'], SERVER_VERSION, new Date());
+    const log = this.log.child('license');
+    if (this.license === null || this.license.reason !== status.reason) {
+      if (status.usable) log.info(status.reason);
+      else log.error(status.reason);
+      for (const w of status.warnings) log.warn(w);
+    }
+    this.license = status;
+    return status;
+  }
+
+  /** The refusal a new viewer gets when the license does not serve this server, or null. */
+  async connectionRefusal(): Promise<DcvError | null> {
+    return licenseRefusal(await this.checkLicense());
   }
 
   private async createAutomaticConsoleSession(): Promise<void> {
@@ -99,7 +128,21 @@ export class DcvServer {
   }
 
   private describe(s: Session): SessionDescription {
-    return describeSession(s, { connections: 0, lastDisconnection: null, licensingMode: 'demo', licenses: [] });
+    const license = this.license;
+    const licensed = license?.mode === 'licensed';
+    return describeSession(s, {
+      connections: 0,
+      lastDisconnection: null,
+      licensingMode: licensed ? 'license-file' : license?.mode === 'evaluation' ? 'demo' : 'unlicensed',
+      licenses: [
+        {
+          product: 'dcv',
+          status: license?.usable === true ? 'licensed' : 'unlicensed',
+          'check-timestamp': new Date().toISOString(),
+          'expiration-date': license?.expires?.toISOString() ?? '',
+        },
+      ],
+    });
   }
 
   async handle(caller: Caller, method: ControlMethod, p: Record<string, unknown>): Promise<unknown> {

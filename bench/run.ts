@@ -1,0 +1,11 @@
+// `npm run bench`: runs every benchmark in one go on this machine and prints the figures.
+import { benchSessionStart } from './session-start.js';
+
+function table(title: string, rows: Record<string, string>): void {
+  const width = Math.max(...Object.keys(rows).map((k) => k.length));
+  console.log(`\n## ${title}`);
+  for (const [k, v] of Object.entries(rows)) console.log(`  ${k.padEnd(width)}  ${v}`);
+}
+
+const only = process.argv[2];
+if (only === undefined || only === 'session-start') table('Session start (issue 2)', await benchSessionStart());
