@@ -1,0 +1,144 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { entriesFromSettings, writeRegExportFromEntries } from '../config/index.js';
+import { DcvError } from '../errors.js';
+import { hostPaths } from '../host-paths.js';
+import type { CliIo } from './command.js';
+import { configCheck, configCommands, configDiff } from './config.js';
+
+function sandbox(): { root: string; io: CliIo & { stdout: () => string; stderr: () => string }; done: () => void } {
+  const root = mkdtempSync(join(tmpdir(), 'dcv-config-cli-'));
+  let out = '';
+  let err = '';
+  const io = {
+    out: (t: string) => void (out += t),
+    err: (t: string) => void (err += t),
+    env: {},
+    paths: hostPaths(root),
+    cwd: root,
+    stdout: () => out,
+    stderr: () => err,
+  };
+  return { root, io, done: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+test('the config family registers check and diff', () => {
+  assert.deepEqual(
+    configCommands.map((c) => c.name),
+    ['config check', 'config diff'],
+  );
+});
+
+test('config check on the configured dcv.conf: warnings printed, then valid', async () => {
+  const s = sandbox();
+  try {
+    mkdirSync(s.io.paths.etcDir, { recursive: true });
+    writeFileSync(s.io.paths.configFile, '[connectivity]\nweb-port = 8444\n[security]\nmax-concurrent-clients=2\n');
+    const status = await configCheck.run([], s.io);
+    assert.equal(status, 0);
+    assert.equal(
+      s.io.stdout(),
+      `${s.io.paths.configFile}:4: warning: [security] max-concurrent-clients: unknown key, ignored (it belongs in [session-management] or [session-management/automatic-console-session])\n` +
+        'dcv.conf is valid\n',
+    );
+  } finally {
+    s.done();
+  }
+});
+
+test('config check with errors prints each and fails with CONFIG_INVALID', async () => {
+  const s = sandbox();
+  try {
+    writeFileSync(join(s.root, 'bad.conf'), '[connectivity]\nweb-port=70000\n[display]\nmax-head-resolution = 3840x2160\n');
+    await assert.rejects(configCheck.run(['bad.conf'], s.io), (e: unknown) => {
+      assert.ok(e instanceof DcvError);
+      assert.equal(e.code, 'CONFIG_INVALID');
+      assert.equal(e.exitStatus, 3);
+      assert.match(e.message, /has 2 errors/);
+      return true;
+    });
+    const file = join(s.root, 'bad.conf');
+    assert.equal(
+      s.io.stdout(),
+      `${file}:2: [connectivity] web-port: 70000 is out of range (1024-65535)\n` +
+        `${file}:4: [display] max-head-resolution: 3840x2160 is not a (width, height) pair; write (3840, 2160)\n`,
+    );
+  } finally {
+    s.done();
+  }
+});
+
+test('config check: a missing default file means the defaults; a missing named file is CONFIG_UNREADABLE', async () => {
+  const s = sandbox();
+  try {
+    assert.equal(await configCheck.run([], s.io), 0);
+    assert.match(s.io.stdout(), /does not exist; the defaults apply/);
+    await assert.rejects(configCheck.run(['nope.conf'], s.io), (e: unknown) => e instanceof DcvError && e.code === 'CONFIG_UNREADABLE');
+    await assert.rejects(configCheck.run(['a', 'b'], s.io), (e: unknown) => e instanceof DcvError && e.code === 'USAGE');
+  } finally {
+    s.done();
+  }
+});
+
+test('config check accepts a .reg export', async () => {
+  const s = sandbox();
+  try {
+    writeFileSync(join(s.root, 'dcv.reg'), writeRegExportFromEntries(entriesFromSettings({ log: { level: 'debug' } })));
+    assert.equal(await configCheck.run(['dcv.reg'], s.io), 0);
+    assert.equal(s.io.stdout(), 'registry export is valid\n');
+  } finally {
+    s.done();
+  }
+});
+
+test('config diff: identical, equal in meaning, and different', async () => {
+  const s = sandbox();
+  try {
+    writeFileSync(join(s.root, 'a.conf'), "[connectivity]\nweb-port=8443\n[security]\nauthentication='none'\n");
+    writeFileSync(join(s.root, 'a-copy.conf'), "[connectivity]\nweb-port=8443\n[security]\nauthentication='none'\n");
+    writeFileSync(join(s.root, 'a-spaced.conf'), '# same\n[security]\nauthentication = none\n[connectivity]\nweb-port = 8443\n');
+    writeFileSync(join(s.root, 'b.conf'), "[connectivity]\nweb-port=8444\n[log]\nlevel='debug'\n");
+
+    assert.equal(await configDiff.run(['a.conf', 'a-copy.conf'], s.io), 0);
+    assert.equal(s.io.stdout(), 'identical\n');
+
+    const spaced = sandbox();
+    try {
+      assert.equal(await configDiff.run([join(s.root, 'a.conf'), join(s.root, 'a-spaced.conf')], spaced.io), 0);
+      assert.match(spaced.io.stdout(), /^equal in meaning/);
+    } finally {
+      spaced.done();
+    }
+
+    const diff = sandbox();
+    try {
+      assert.equal(await configDiff.run([join(s.root, 'a.conf'), join(s.root, 'b.conf')], diff.io), 1);
+      assert.equal(diff.io.stdout(), "[connectivity] web-port: 8443 -> 8444\n+ [log] level = 'debug'\n- [security] authentication = 'none'\n");
+    } finally {
+      diff.done();
+    }
+  } finally {
+    s.done();
+  }
+});
+
+test('config diff: a dcv.conf against a .reg export of the same settings', async () => {
+  const s = sandbox();
+  try {
+    writeFileSync(join(s.root, 'dcv.conf'), "[session-management/automatic-console-session]\nowner = 'administrator'\n[connectivity]\nweb-port=8443\n");
+    writeFileSync(
+      join(s.root, 'dcv.reg'),
+      writeRegExportFromEntries(
+        entriesFromSettings({ connectivity: { 'web-port': 8443 }, 'session-management/automatic-console-session': { owner: 'administrator' } }),
+      ),
+    );
+    assert.equal(await configDiff.run(['dcv.conf', 'dcv.reg'], s.io), 0);
+    assert.match(s.io.stdout(), /^equal in meaning/);
+    await assert.rejects(configDiff.run(['dcv.conf'], s.io), (e: unknown) => e instanceof DcvError && e.code === 'USAGE');
+  } finally {
+    s.done();
+  }
+});
