@@ -9,7 +9,11 @@ import { hostPaths } from '../host-paths.js';
 import type { CliIo } from './command.js';
 import { configCheck, configCommands, configDiff } from './config.js';
 
-function sandbox(): { root: string; io: CliIo & { stdout: () => string; stderr: () => string }; done: () => void } {
+function sandbox(): {
+  root: string;
+  io: CliIo & { stdout: () => string; stderr: () => string };
+  done: () => void;
+} {
   const root = mkdtempSync(join(tmpdir(), 'dcv-config-cli-'));
   let out = '';
   let err = '';
@@ -36,7 +40,10 @@ test('config check on the configured dcv.conf: warnings printed, then valid', as
   const s = sandbox();
   try {
     mkdirSync(s.io.paths.etcDir, { recursive: true });
-    writeFileSync(s.io.paths.configFile, '[connectivity]\nweb-port = 8444\n[security]\nmax-concurrent-clients=2\n');
+    writeFileSync(
+      s.io.paths.configFile,
+      '[connectivity]\nweb-port = 8444\n[security]\nmax-concurrent-clients=2\n',
+    );
     const status = await configCheck.run([], s.io);
     assert.equal(status, 0);
     assert.equal(
@@ -52,7 +59,10 @@ test('config check on the configured dcv.conf: warnings printed, then valid', as
 test('config check with errors prints each and fails with CONFIG_INVALID', async () => {
   const s = sandbox();
   try {
-    writeFileSync(join(s.root, 'bad.conf'), '[connectivity]\nweb-port=70000\n[display]\nmax-head-resolution = 3840x2160\n');
+    writeFileSync(
+      join(s.root, 'bad.conf'),
+      '[connectivity]\nweb-port=70000\n[display]\nmax-head-resolution = 3840x2160\n',
+    );
     await assert.rejects(configCheck.run(['bad.conf'], s.io), (e: unknown) => {
       assert.ok(e instanceof DcvError);
       assert.equal(e.code, 'CONFIG_INVALID');
@@ -76,8 +86,14 @@ test('config check: a missing default file means the defaults; a missing named f
   try {
     assert.equal(await configCheck.run([], s.io), 0);
     assert.match(s.io.stdout(), /does not exist; the defaults apply/);
-    await assert.rejects(configCheck.run(['nope.conf'], s.io), (e: unknown) => e instanceof DcvError && e.code === 'CONFIG_UNREADABLE');
-    await assert.rejects(configCheck.run(['a', 'b'], s.io), (e: unknown) => e instanceof DcvError && e.code === 'USAGE');
+    await assert.rejects(
+      configCheck.run(['nope.conf'], s.io),
+      (e: unknown) => e instanceof DcvError && e.code === 'CONFIG_UNREADABLE',
+    );
+    await assert.rejects(
+      configCheck.run(['a', 'b'], s.io),
+      (e: unknown) => e instanceof DcvError && e.code === 'USAGE',
+    );
   } finally {
     s.done();
   }
@@ -86,7 +102,10 @@ test('config check: a missing default file means the defaults; a missing named f
 test('config check accepts a .reg export', async () => {
   const s = sandbox();
   try {
-    writeFileSync(join(s.root, 'dcv.reg'), writeRegExportFromEntries(entriesFromSettings({ log: { level: 'debug' } })));
+    writeFileSync(
+      join(s.root, 'dcv.reg'),
+      writeRegExportFromEntries(entriesFromSettings({ log: { level: 'debug' } })),
+    );
     assert.equal(await configCheck.run(['dcv.reg'], s.io), 0);
     assert.equal(s.io.stdout(), 'registry export is valid\n');
   } finally {
@@ -97,9 +116,18 @@ test('config check accepts a .reg export', async () => {
 test('config diff: identical, equal in meaning, and different', async () => {
   const s = sandbox();
   try {
-    writeFileSync(join(s.root, 'a.conf'), "[connectivity]\nweb-port=8443\n[security]\nauthentication='none'\n");
-    writeFileSync(join(s.root, 'a-copy.conf'), "[connectivity]\nweb-port=8443\n[security]\nauthentication='none'\n");
-    writeFileSync(join(s.root, 'a-spaced.conf'), '# same\n[security]\nauthentication = none\n[connectivity]\nweb-port = 8443\n');
+    writeFileSync(
+      join(s.root, 'a.conf'),
+      "[connectivity]\nweb-port=8443\n[security]\nauthentication='none'\n",
+    );
+    writeFileSync(
+      join(s.root, 'a-copy.conf'),
+      "[connectivity]\nweb-port=8443\n[security]\nauthentication='none'\n",
+    );
+    writeFileSync(
+      join(s.root, 'a-spaced.conf'),
+      '# same\n[security]\nauthentication = none\n[connectivity]\nweb-port = 8443\n',
+    );
     writeFileSync(join(s.root, 'b.conf'), "[connectivity]\nweb-port=8444\n[log]\nlevel='debug'\n");
 
     assert.equal(await configDiff.run(['a.conf', 'a-copy.conf'], s.io), 0);
@@ -107,7 +135,10 @@ test('config diff: identical, equal in meaning, and different', async () => {
 
     const spaced = sandbox();
     try {
-      assert.equal(await configDiff.run([join(s.root, 'a.conf'), join(s.root, 'a-spaced.conf')], spaced.io), 0);
+      assert.equal(
+        await configDiff.run([join(s.root, 'a.conf'), join(s.root, 'a-spaced.conf')], spaced.io),
+        0,
+      );
       assert.match(spaced.io.stdout(), /^equal in meaning/);
     } finally {
       spaced.done();
@@ -116,7 +147,10 @@ test('config diff: identical, equal in meaning, and different', async () => {
     const diff = sandbox();
     try {
       assert.equal(await configDiff.run([join(s.root, 'a.conf'), join(s.root, 'b.conf')], diff.io), 1);
-      assert.equal(diff.io.stdout(), "[connectivity] web-port: 8443 -> 8444\n+ [log] level = 'debug'\n- [security] authentication = 'none'\n");
+      assert.equal(
+        diff.io.stdout(),
+        "[connectivity] web-port: 8443 -> 8444\n+ [log] level = 'debug'\n- [security] authentication = 'none'\n",
+      );
     } finally {
       diff.done();
     }
@@ -128,16 +162,25 @@ test('config diff: identical, equal in meaning, and different', async () => {
 test('config diff: a dcv.conf against a .reg export of the same settings', async () => {
   const s = sandbox();
   try {
-    writeFileSync(join(s.root, 'dcv.conf'), "[session-management/automatic-console-session]\nowner = 'administrator'\n[connectivity]\nweb-port=8443\n");
+    writeFileSync(
+      join(s.root, 'dcv.conf'),
+      "[session-management/automatic-console-session]\nowner = 'administrator'\n[connectivity]\nweb-port=8443\n",
+    );
     writeFileSync(
       join(s.root, 'dcv.reg'),
       writeRegExportFromEntries(
-        entriesFromSettings({ connectivity: { 'web-port': 8443 }, 'session-management/automatic-console-session': { owner: 'administrator' } }),
+        entriesFromSettings({
+          connectivity: { 'web-port': 8443 },
+          'session-management/automatic-console-session': { owner: 'administrator' },
+        }),
       ),
     );
     assert.equal(await configDiff.run(['dcv.conf', 'dcv.reg'], s.io), 0);
     assert.match(s.io.stdout(), /^equal in meaning/);
-    await assert.rejects(configDiff.run(['dcv.conf'], s.io), (e: unknown) => e instanceof DcvError && e.code === 'USAGE');
+    await assert.rejects(
+      configDiff.run(['dcv.conf'], s.io),
+      (e: unknown) => e instanceof DcvError && e.code === 'USAGE',
+    );
   } finally {
     s.done();
   }

@@ -2,7 +2,13 @@
 // compare two configurations by meaning, as the upgrade's compare step does.
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { diffConfigs, formatChange, formatDiagnostic, loadConfigFile, type LoadedConfig } from '../config/index.js';
+import {
+  diffConfigs,
+  formatChange,
+  formatDiagnostic,
+  loadConfigFile,
+  type LoadedConfig,
+} from '../config/index.js';
 import { DcvError } from '../errors.js';
 import type { CliCommand, CliIo } from './command.js';
 import { parseOptions } from './parse-options.js';
@@ -21,7 +27,8 @@ function readConfig(path: string): LoadedConfig {
 export const configCheck: CliCommand = {
   name: 'config check',
   summary: 'Check dcv.conf (or a Windows .reg export) as dcvserver will at start',
-  usage: 'dcv config check [FILE]\n\nFILE defaults to the configured dcv.conf. Exits 0 when the server would start with it.',
+  usage:
+    'dcv config check [FILE]\n\nFILE defaults to the configured dcv.conf. Exits 0 when the server would start with it.',
   async run(args: string[], io: CliIo): Promise<number> {
     const { positionals } = parseOptions('config check', args, {}, { min: 0, max: 1, names: 'FILE' });
     const given = positionals[0];
@@ -51,14 +58,17 @@ export const configDiff: CliCommand = {
   usage:
     'dcv config diff A B\n\n' +
     'A and B are each a dcv.conf or a Windows .reg export. Prints `identical` when the bytes match, otherwise one line\n' +
-    "per difference. Exits 0 when the two mean the same (only layout, quoting or comments differ), 1 when they differ.",
+    'per difference. Exits 0 when the two mean the same (only layout, quoting or comments differ), 1 when they differ.',
   async run(args: string[], io: CliIo): Promise<number> {
     const { positionals } = parseOptions('config diff', args, {}, { min: 2, max: 2, names: 'A and B' });
     const [a, b] = positionals.map((p) => readConfig(resolve(io.cwd, p))) as [LoadedConfig, LoadedConfig];
     for (const c of [a, b]) {
       const errors = c.diagnostics.filter((d) => d.severity === 'error').length;
       // Bad values still compare (by their stored text), but the reader should know the file is not usable as is.
-      if (errors > 0) io.err(`warning: ${c.file} has ${errors} error${errors === 1 ? '' : 's'} (see 'dcv config check ${c.file}')\n`);
+      if (errors > 0)
+        io.err(
+          `warning: ${c.file} has ${errors} error${errors === 1 ? '' : 's'} (see 'dcv config check ${c.file}')\n`,
+        );
     }
     const diff = diffConfigs(a, b);
     if (diff.byteIdentical) {

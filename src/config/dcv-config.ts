@@ -23,17 +23,23 @@ export function deepFreeze<T>(value: T): T {
 // Values are copied so freezing a config never freezes (or aliases) the schema's own defaults.
 function copy<T>(v: T): T {
   if (Array.isArray(v)) return v.map(copy) as T;
-  if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, copy(x)])) as T;
+  if (typeof v === 'object' && v !== null)
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, copy(x)])) as T;
   return v;
 }
 
 /** Defaults overlaid with `values` (section → key → typed value, already validated), deeply frozen. */
-export function buildConfig(values: ReadonlyMap<string, ReadonlyMap<string, unknown>> = new Map()): DcvConfig {
+export function buildConfig(
+  values: ReadonlyMap<string, ReadonlyMap<string, unknown>> = new Map(),
+): DcvConfig {
   const out: Record<string, Record<string, unknown>> = {};
   for (const [section, keys] of Object.entries(dcvSchema)) {
     const given = values.get(section);
     out[section] = Object.fromEntries(
-      Object.entries(keys).map(([key, spec]) => [key, copy(given?.has(key) ? given.get(key) : (spec as { default: unknown }).default)]),
+      Object.entries(keys).map(([key, spec]) => [
+        key,
+        copy(given?.has(key) ? given.get(key) : (spec as { default: unknown }).default),
+      ]),
     );
   }
   return deepFreeze(out) as DcvConfig;

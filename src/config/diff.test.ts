@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { diffConfigs, entriesFromSettings, formatChange, loadConfigFile, loadDcvConf, writeDcvConf, writeRegExportFromEntries } from './index.js';
+import {
+  diffConfigs,
+  entriesFromSettings,
+  formatChange,
+  loadConfigFile,
+  loadDcvConf,
+  writeDcvConf,
+  writeRegExportFromEntries,
+} from './index.js';
 
 test('byte-identical files', () => {
   const text = '[connectivity]\nweb-port=8443\n';
@@ -26,8 +34,14 @@ test('different spelling, same meaning: spacing, quotes, bare strings, comments,
 });
 
 test('changed, added and removed keys by typed value', () => {
-  const a = loadDcvConf("[connectivity]\nweb-port=8443\n[security]\nauthentication='none'\n[display]\nmax-head-resolution=(4096,2160)\n", 'a');
-  const b = loadDcvConf('[connectivity]\nweb-port = 8444\n[log]\nlevel=debug\n[display]\nmax-head-resolution=(3840, 2160)\n', 'b');
+  const a = loadDcvConf(
+    "[connectivity]\nweb-port=8443\n[security]\nauthentication='none'\n[display]\nmax-head-resolution=(4096,2160)\n",
+    'a',
+  );
+  const b = loadDcvConf(
+    '[connectivity]\nweb-port = 8444\n[log]\nlevel=debug\n[display]\nmax-head-resolution=(3840, 2160)\n',
+    'b',
+  );
   const d = diffConfigs(a, b);
   assert.equal(d.equalInMeaning, false);
   assert.deepEqual(d.changes.map(formatChange), [
@@ -43,7 +57,9 @@ test('keys with bad values compare by their stored text', () => {
   const same = loadDcvConf('[display]\nmax-head-resolution=3840x2160\n', 'b');
   const other = loadDcvConf('[display]\nmax-head-resolution=(3840, 2160)\n', 'c');
   assert.equal(diffConfigs(a, same).equalInMeaning, true);
-  assert.deepEqual(diffConfigs(a, other).changes.map(formatChange), ["[display] max-head-resolution: '3840x2160' -> (3840, 2160)"]);
+  assert.deepEqual(diffConfigs(a, other).changes.map(formatChange), [
+    "[display] max-head-resolution: '3840x2160' -> (3840, 2160)",
+  ]);
 });
 
 test('a .reg export and the dcv.conf with the same settings are equal in meaning; a changed value shows', () => {
@@ -54,7 +70,7 @@ test('a .reg export and the dcv.conf with the same settings are equal in meaning
     display: { 'web-client-max-head-resolution': [0, 0] },
   } as const;
   const conf = loadDcvConf(
-    "[connectivity]\nweb-port=8444\nenable-quic-frontend=true\n[security]\nauthentication=\"none\"\n[session-management/automatic-console-session]\nowner='administrator'\nmax-concurrent-clients=-1\n[display]\nweb-client-max-head-resolution=(0, 0)\n",
+    '[connectivity]\nweb-port=8444\nenable-quic-frontend=true\n[security]\nauthentication="none"\n[session-management/automatic-console-session]\nowner=\'administrator\'\nmax-concurrent-clients=-1\n[display]\nweb-client-max-head-resolution=(0, 0)\n',
     '/etc/dcv/dcv.conf',
   );
   const reg = loadConfigFile(writeRegExportFromEntries(entriesFromSettings(settings)), 'dcv.reg');
@@ -65,15 +81,25 @@ test('a .reg export and the dcv.conf with the same settings are equal in meaning
   assert.equal(d.equalInMeaning, true);
 
   const changed = loadConfigFile(
-    writeRegExportFromEntries(entriesFromSettings({ ...settings, connectivity: { 'web-port': 8443, 'enable-quic-frontend': true } })),
+    writeRegExportFromEntries(
+      entriesFromSettings({ ...settings, connectivity: { 'web-port': 8443, 'enable-quic-frontend': true } }),
+    ),
     'dcv2.reg',
   );
-  assert.deepEqual(diffConfigs(conf, changed).changes.map(formatChange), ['[connectivity] web-port: 8444 -> 8443']);
+  assert.deepEqual(diffConfigs(conf, changed).changes.map(formatChange), [
+    '[connectivity] web-port: 8444 -> 8443',
+  ]);
 });
 
 test('writeDcvConf output reads back to the same entries', () => {
-  const a = loadDcvConf("[log]\nlevel = INFO\n[display]\nconsole-session-default-layout=[{'w':<800>, 'h':<600>, 'x':<0>, 'y': <0>}]\n[x]\ny=z\n", 'a');
+  const a = loadDcvConf(
+    "[log]\nlevel = INFO\n[display]\nconsole-session-default-layout=[{'w':<800>, 'h':<600>, 'x':<0>, 'y': <0>}]\n[x]\ny=z\n",
+    'a',
+  );
   const text = writeDcvConf(a.entries);
-  assert.equal(text, "[log]\nlevel='info'\n\n[display]\nconsole-session-default-layout=[{'w': <800>, 'h': <600>, 'x': <0>, 'y': <0>}]\n\n[x]\ny=z\n");
+  assert.equal(
+    text,
+    "[log]\nlevel='info'\n\n[display]\nconsole-session-default-layout=[{'w': <800>, 'h': <600>, 'x': <0>, 'y': <0>}]\n\n[x]\ny=z\n",
+  );
   assert.equal(diffConfigs(a, loadDcvConf(text, 'b')).equalInMeaning, true);
 });

@@ -6,7 +6,13 @@ import { canonicalUntyped, encodeGVariant } from './value-codec.js';
 export type ConfigChange =
   | { readonly kind: 'added'; readonly section: string; readonly key: string; readonly after: string }
   | { readonly kind: 'removed'; readonly section: string; readonly key: string; readonly before: string }
-  | { readonly kind: 'changed'; readonly section: string; readonly key: string; readonly before: string; readonly after: string };
+  | {
+      readonly kind: 'changed';
+      readonly section: string;
+      readonly key: string;
+      readonly before: string;
+      readonly after: string;
+    };
 
 export interface ConfigDiff {
   /** The two files hold exactly the same bytes. */
@@ -46,9 +52,12 @@ export function diffConfigs(a: LoadedConfig, b: LoadedConfig): ConfigDiff {
     if (x !== y) changes.push({ kind: 'changed', section: e.section, key: e.key, before: x, after: y });
   }
   for (const [k, e] of after) {
-    if (!before.has(k)) changes.push({ kind: 'added', section: e.section, key: e.key, after: canonicalValue(e) });
+    if (!before.has(k))
+      changes.push({ kind: 'added', section: e.section, key: e.key, after: canonicalValue(e) });
   }
-  changes.sort((p, q) => (p.section === q.section ? (p.key < q.key ? -1 : p.key > q.key ? 1 : 0) : p.section < q.section ? -1 : 1));
+  changes.sort((p, q) =>
+    p.section === q.section ? (p.key < q.key ? -1 : p.key > q.key ? 1 : 0) : p.section < q.section ? -1 : 1,
+  );
   return { byteIdentical: bytesEqual(a.bytes, b.bytes), equalInMeaning: changes.length === 0, changes };
 }
 

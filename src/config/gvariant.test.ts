@@ -60,7 +60,19 @@ test('whitespace is free between tokens', () => {
 });
 
 test('text that is not GVariant is refused with a reason', () => {
-  for (const bad of ['info', 'none', '3840x2160', '2560, 1440', "'open", '[1, 2', '(1 2)', '', "'a' 'b'", '{1 2}', '12abc']) {
+  for (const bad of [
+    'info',
+    'none',
+    '3840x2160',
+    '2560, 1440',
+    "'open",
+    '[1, 2',
+    '(1 2)',
+    '',
+    "'a' 'b'",
+    '{1 2}',
+    '12abc',
+  ]) {
     const r = parseGVariant(bad);
     assert.equal(r.ok, false, bad);
     if (!r.ok) assert.ok(r.message.length > 0);
@@ -70,7 +82,18 @@ test('text that is not GVariant is refused with a reason', () => {
 });
 
 test('printing then parsing gives the same tree', () => {
-  for (const text of ["'x'", "'it\\'s \"q\"'", 'true', '-7', '2.5', "['a', 'b']", '(1,)', "[{'w': <1>}]", '[(\'a\', \'b\')]', "'tab\\there'"]) {
+  for (const text of [
+    "'x'",
+    "'it\\'s \"q\"'",
+    'true',
+    '-7',
+    '2.5',
+    "['a', 'b']",
+    '(1,)',
+    "[{'w': <1>}]",
+    "[('a', 'b')]",
+    "'tab\\there'",
+  ]) {
     const v = parse(text);
     assert.deepEqual(parse(printGVariant(v)), v, text);
   }

@@ -79,7 +79,8 @@ class Parser {
 
   private expect(ch: string): void {
     this.skipSpace();
-    if (this.peek() !== ch) this.fail(this.pos >= this.text.length ? `expected '${ch}' before the end` : `expected '${ch}'`);
+    if (this.peek() !== ch)
+      this.fail(this.pos >= this.text.length ? `expected '${ch}' before the end` : `expected '${ch}'`);
     this.pos++;
   }
 
@@ -117,7 +118,9 @@ class Parser {
       this.pos += word.length;
       return this.parseValue();
     }
-    this.fail(word !== undefined ? `'${word}' is not a GVariant value (strings need quotes)` : `unexpected '${ch}'`);
+    this.fail(
+      word !== undefined ? `'${word}' is not a GVariant value (strings need quotes)` : `unexpected '${ch}'`,
+    );
   }
 
   private parseString(quote: string): string {
@@ -220,7 +223,8 @@ class Parser {
     if (!dec) this.fail('malformed number');
     const after = rest[dec[0].length];
     // `3840x2160` or `12abc` must not read as a number followed by junk in a confusing place.
-    if (after !== undefined && /[A-Za-z0-9_.]/.test(after)) this.fail(`malformed number '${/^[^\s,)\]}>]*/.exec(rest)?.[0]}'`);
+    if (after !== undefined && /[A-Za-z0-9_.]/.test(after))
+      this.fail(`malformed number '${/^[^\s,)\]}>]*/.exec(rest)?.[0]}'`);
     this.pos += dec[0].length;
     const isDouble = /[.eE]/.test(dec[0]);
     const value = Number(dec[0]);
@@ -252,7 +256,8 @@ export function quoteGVariantString(s: string): string {
     else if (ch === '\b') out += '\\b';
     else if (ch === '\v') out += '\\v';
     else if (ch === '\x07') out += '\\a';
-    else if (ch.codePointAt(0)! < 0x20 || ch.codePointAt(0) === 0x7f) out += '\\u' + ch.codePointAt(0)!.toString(16).padStart(4, '0');
+    else if (ch.codePointAt(0)! < 0x20 || ch.codePointAt(0) === 0x7f)
+      out += '\\u' + ch.codePointAt(0)!.toString(16).padStart(4, '0');
     else out += ch;
   }
   return out + quote;
@@ -281,7 +286,9 @@ export function printGVariant(value: GVariantValue): string {
     case 'array':
       return `[${value.items.map(printGVariant).join(', ')}]`;
     case 'tuple':
-      return value.items.length === 1 ? `(${printGVariant(value.items[0]!)},)` : `(${value.items.map(printGVariant).join(', ')})`;
+      return value.items.length === 1
+        ? `(${printGVariant(value.items[0]!)},)`
+        : `(${value.items.map(printGVariant).join(', ')})`;
     case 'dict':
       return `{${value.entries.map(([k, v]) => `${printGVariant(k)}: ${printGVariant(v)}`).join(', ')}}`;
     case 'variant':

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { parseKeyFile } from './key-file.js';
 
 test('groups, keys and line numbers; whitespace around = and # comments', () => {
-  const kf = parseKeyFile('# top comment\n\n[connectivity]\nweb-port=8444\n  # indented comment\nidle-timeout = 120\n');
+  const kf = parseKeyFile(
+    '# top comment\n\n[connectivity]\nweb-port=8444\n  # indented comment\nidle-timeout = 120\n',
+  );
   assert.deepEqual(kf.errors, []);
   const g = kf.groups.get('connectivity')!;
   assert.equal(g.line, 3);
@@ -13,11 +15,16 @@ test('groups, keys and line numbers; whitespace around = and # comments', () => 
 
 test('section names may contain /', () => {
   const kf = parseKeyFile("[session-management/automatic-console-session]\nowner = 'alice'\n");
-  assert.equal(kf.groups.get('session-management/automatic-console-session')?.entries.get('owner')?.value, "'alice'");
+  assert.equal(
+    kf.groups.get('session-management/automatic-console-session')?.entries.get('owner')?.value,
+    "'alice'",
+  );
 });
 
 test('a repeated group merges into the first; a repeated key keeps the last value and its line', () => {
-  const kf = parseKeyFile('[display]\ntarget-fps=25\n[log]\nlevel=info\n[display]\ntarget-fps=30\nmax-num-heads=2\n');
+  const kf = parseKeyFile(
+    '[display]\ntarget-fps=25\n[log]\nlevel=info\n[display]\ntarget-fps=30\nmax-num-heads=2\n',
+  );
   assert.deepEqual([...kf.groups.keys()], ['display', 'log']);
   const d = kf.groups.get('display')!;
   assert.deepEqual([...d.entries.keys()], ['target-fps', 'max-num-heads']);

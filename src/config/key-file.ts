@@ -56,7 +56,12 @@ export function parseKeyFile(text: string): KeyFile {
     if (trimmed.startsWith('[')) {
       const name = trimmed.endsWith(']') ? trimmed.slice(1, -1) : undefined;
       if (name === undefined || !GROUP_NAME.test(name) || name.trim() !== name) {
-        errors.push({ line, group: current?.name ?? '', key: '', message: `malformed group header '${trimmed}' (write [name])` });
+        errors.push({
+          line,
+          group: current?.name ?? '',
+          key: '',
+          message: `malformed group header '${trimmed}' (write [name])`,
+        });
         // Keys that follow a broken header would land in the wrong group; drop them until the next good header.
         current = undefined;
         afterBadHeader = true;
@@ -84,16 +89,27 @@ export function parseKeyFile(text: string): KeyFile {
     const key = raw.slice(0, eq).trim();
     const value = raw.slice(eq + 1).trim();
     if (!KEY_NAME.test(key)) {
-      errors.push({ line, group: current?.name ?? '', key, message: key === '' ? 'a key name is missing before =' : `'${key}' is not a valid key name` });
+      errors.push({
+        line,
+        group: current?.name ?? '',
+        key,
+        message: key === '' ? 'a key name is missing before =' : `'${key}' is not a valid key name`,
+      });
       return;
     }
     if (current === undefined) {
-      if (!afterBadHeader) errors.push({ line, group: '', key, message: 'a key appears before any [group] header' });
+      if (!afterBadHeader)
+        errors.push({ line, group: '', key, message: 'a key appears before any [group] header' });
       return;
     }
     const previous = current.entries.get(key);
     if (previous !== undefined) {
-      warnings.push({ line, group: current.name, key, message: `set again; the value on line ${previous.line} is overridden` });
+      warnings.push({
+        line,
+        group: current.name,
+        key,
+        message: `set again; the value on line ${previous.line} is overridden`,
+      });
     }
     // Map.set on an existing key keeps its first position, as GLib does.
     current.entries.set(key, { key, value, line });

@@ -5,7 +5,8 @@ import { z } from 'zod';
 /** When DCV reads the key again (DCV-REFERENCE §1 "Reload contexts"). */
 export type Reload = 'server' | 'session' | 'connection' | 'custom';
 
-export type ValueType = 'boolean' | 'integer' | 'string' | 'enum' | 'string-list' | 'resolution' | 'layout' | 'headers';
+export type ValueType =
+  'boolean' | 'integer' | 'string' | 'enum' | 'string-list' | 'resolution' | 'layout' | 'headers';
 
 /** One head of a display layout, as DCV writes it: `{'w':<800>, 'h':<600>, 'x':<0>, 'y':<0>}`. */
 export interface HeadLayout {
@@ -67,16 +68,34 @@ function rangeText(min: number | undefined, max: number | undefined): string {
   return `above the maximum ${max}`;
 }
 
-function integerSchema(min: number | undefined, max: number | undefined, what = 'an integer'): z.ZodType<number> {
-  let s = z.int({ error: (iss) => (iss.input === undefined ? MISSING : `${show(iss.input)} is not ${what}`) });
+function integerSchema(
+  min: number | undefined,
+  max: number | undefined,
+  what = 'an integer',
+): z.ZodType<number> {
+  let s = z.int({
+    error: (iss) => (iss.input === undefined ? MISSING : `${show(iss.input)} is not ${what}`),
+  });
   const range = (iss: { input?: unknown }): string => `${show(iss.input)} is ${rangeText(min, max)}`;
   if (min !== undefined) s = s.min(min, { error: range });
   if (max !== undefined) s = s.max(max, { error: range });
   return s;
 }
 
-export function booleanKey(def: boolean, reload: Reload, summary: string, meta: KeyMeta = {}): KeySpec<boolean> {
-  return { type: 'boolean', default: def, reload, summary, ...meta, validator: z.boolean({ error: (iss) => `${show(iss.input)} is not true or false` }) };
+export function booleanKey(
+  def: boolean,
+  reload: Reload,
+  summary: string,
+  meta: KeyMeta = {},
+): KeySpec<boolean> {
+  return {
+    type: 'boolean',
+    default: def,
+    reload,
+    summary,
+    ...meta,
+    validator: z.boolean({ error: (iss) => `${show(iss.input)} is not true or false` }),
+  };
 }
 
 export function integerKey(
@@ -88,7 +107,9 @@ export function integerKey(
   const { min, max, oneOf, ...meta } = opts;
   let validator = integerSchema(min, max);
   if (oneOf !== undefined) {
-    validator = validator.refine((n) => oneOf.includes(n), { error: (iss) => `${show(iss.input)} is not one of ${oneOf.join(', ')}` });
+    validator = validator.refine((n) => oneOf.includes(n), {
+      error: (iss) => `${show(iss.input)} is not one of ${oneOf.join(', ')}`,
+    });
   }
   return { type: 'integer', default: def, reload, summary, ...meta, min, max, oneOf, validator };
 }
@@ -119,7 +140,9 @@ export function enumKey<const V extends readonly [string, ...string[]]>(
   opts: KeyMeta & { aliases?: Readonly<Record<string, V[number]>> } = {},
 ): KeySpec<V[number]> {
   const { aliases, ...meta } = opts;
-  const validator = z.enum(values, { error: (iss) => `${show(iss.input)} is not one of: ${values.join(', ')}` }) as unknown as z.ZodType<V[number]>;
+  const validator = z.enum(values, {
+    error: (iss) => `${show(iss.input)} is not one of: ${values.join(', ')}`,
+  }) as unknown as z.ZodType<V[number]>;
   return { type: 'enum', default: def, reload, summary, ...meta, values, aliases, validator };
 }
 
@@ -146,29 +169,60 @@ export function resolutionKey(
   opts: KeyMeta & { allowZero?: boolean } = {},
 ): KeySpec<Resolution> {
   const { allowZero, ...meta } = opts;
-  const side = integerSchema(allowZero ? 0 : 1, 65535, allowZero ? 'a width or height (0 or more)' : 'a width or height (1 or more)');
-  const validator = z.tuple([side, side], { error: () => 'expected a (width, height) pair like (1920, 1080)' }).readonly();
+  const side = integerSchema(
+    allowZero ? 0 : 1,
+    65535,
+    allowZero ? 'a width or height (0 or more)' : 'a width or height (1 or more)',
+  );
+  const validator = z
+    .tuple([side, side], { error: () => 'expected a (width, height) pair like (1920, 1080)' })
+    .readonly();
   return { type: 'resolution', default: def, reload, summary, ...meta, validator };
 }
 
-export function layoutKey(def: readonly HeadLayout[], reload: Reload, summary: string, meta: KeyMeta = {}): KeySpec<readonly HeadLayout[]> {
+export function layoutKey(
+  def: readonly HeadLayout[],
+  reload: Reload,
+  summary: string,
+  meta: KeyMeta = {},
+): KeySpec<readonly HeadLayout[]> {
   const size = integerSchema(1, 65535, 'a size in pixels (1 or more)');
   const offset = integerSchema(-65535, 65535, 'an offset in pixels');
   const head = z
     .strictObject(
       { w: size, h: size, x: offset, y: offset },
-      { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown field ${iss.keys?.map((k) => `'${k}'`).join(', ')}` : "expected {'w':<W>, 'h':<H>, 'x':<X>, 'y':<Y>}") },
+      {
+        error: (iss) =>
+          iss.code === 'unrecognized_keys'
+            ? `unknown field ${iss.keys?.map((k) => `'${k}'`).join(', ')}`
+            : "expected {'w':<W>, 'h':<H>, 'x':<X>, 'y':<Y>}",
+      },
     )
     .readonly();
-  const validator = z.array(head, { error: () => "expected a list like [{'w':<1920>, 'h':<1080>, 'x':<0>, 'y':<0>}]" }).readonly();
+  const validator = z
+    .array(head, { error: () => "expected a list like [{'w':<1920>, 'h':<1080>, 'x':<0>, 'y':<0>}]" })
+    .readonly();
   return { type: 'layout', default: def, reload, summary, ...meta, validator };
 }
 
-export function headersKey(def: readonly HttpHeader[], reload: Reload, summary: string, meta: KeyMeta = {}): KeySpec<readonly HttpHeader[]> {
-  const name = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { error: (iss) => `${show(iss.input)} is not an HTTP header name` });
-  const value = z.string().regex(/^[^\r\n]*$/, { error: () => 'a header value may not contain a line break' });
+export function headersKey(
+  def: readonly HttpHeader[],
+  reload: Reload,
+  summary: string,
+  meta: KeyMeta = {},
+): KeySpec<readonly HttpHeader[]> {
+  const name = z
+    .string()
+    .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, {
+      error: (iss) => `${show(iss.input)} is not an HTTP header name`,
+    });
+  const value = z
+    .string()
+    .regex(/^[^\r\n]*$/, { error: () => 'a header value may not contain a line break' });
   const validator = z
-    .array(z.tuple([name, value]).readonly(), { error: () => `expected a list like [("Header-Name", "value")]` })
+    .array(z.tuple([name, value]).readonly(), {
+      error: () => `expected a list like [("Header-Name", "value")]`,
+    })
     .readonly();
   return { type: 'headers', default: def, reload, summary, ...meta, validator };
 }

@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultConfig, formatDiagnostic, loadConfigFile, loadDcvConf, type ConfigDiagnostic } from './index.js';
+import {
+  defaultConfig,
+  formatDiagnostic,
+  loadConfigFile,
+  loadDcvConf,
+  type ConfigDiagnostic,
+} from './index.js';
 
 const FILE = '/etc/dcv/dcv.conf';
 
@@ -117,7 +123,9 @@ license-file = "5053@licsrv:/opt/dcv/license.lic"
   assert.deepEqual(r.diagnostics, []);
   assert.equal(r.config.connectivity['web-port'], 8444);
   assert.deepEqual(r.config.connectivity['web-listen-endpoints'], ['127.0.0.1:8443', '[::1]:8443']);
-  assert.deepEqual(r.config.connectivity['web-extra-http-headers'], [['Content-Security-Policy', 'frame-ancestors https://portal']]);
+  assert.deepEqual(r.config.connectivity['web-extra-http-headers'], [
+    ['Content-Security-Policy', 'frame-ancestors https://portal'],
+  ]);
   assert.equal(r.config.connectivity['web-url-path'], '/test/foo');
   assert.equal(r.config['session-management']['create-session'], true);
   assert.deepEqual(r.config['session-management']['virtual-session-default-layout'], [
@@ -132,7 +140,10 @@ license-file = "5053@licsrv:/opt/dcv/license.lic"
 });
 
 test('bare strings as real files write them are accepted for string keys', () => {
-  const r = loadDcvConf('[security]\nauthentication=none\n[log]\nlevel = info\n[session-management/automatic-console-session]\nowner = ubuntu\n', FILE);
+  const r = loadDcvConf(
+    '[security]\nauthentication=none\n[log]\nlevel = info\n[session-management/automatic-console-session]\nowner = ubuntu\n',
+    FILE,
+  );
   assert.deepEqual(r.diagnostics, []);
   assert.equal(r.config.security.authentication, 'none');
   assert.equal(r.config.log.level, 'info');
@@ -140,7 +151,12 @@ test('bare strings as real files write them are accepted for string keys', () =>
 });
 
 test('log level is case-insensitive and WARNING means warn', () => {
-  for (const [text, level] of [['"INFO"', 'info'], ['DEBUG', 'debug'], ["'WARNING'", 'warn'], ['Error', 'error']] as const) {
+  for (const [text, level] of [
+    ['"INFO"', 'info'],
+    ['DEBUG', 'debug'],
+    ["'WARNING'", 'warn'],
+    ['Error', 'error'],
+  ] as const) {
     const r = loadDcvConf(`[log]\nlevel = ${text}\n`, FILE);
     assert.deepEqual(r.diagnostics, [], text);
     assert.equal(r.config.log.level, level);
@@ -148,12 +164,17 @@ test('log level is case-insensitive and WARNING means warn', () => {
 });
 
 test('merged duplicate groups and last-wins keys', () => {
-  const r = loadDcvConf('[display]\ntarget-fps = 25\n[connectivity]\nweb-port=8444\n[display]\ntarget-fps = 30\nmax-num-heads = 2\n', FILE);
+  const r = loadDcvConf(
+    '[display]\ntarget-fps = 25\n[connectivity]\nweb-port=8444\n[display]\ntarget-fps = 30\nmax-num-heads = 2\n',
+    FILE,
+  );
   assert.equal(r.config.display['target-fps'], 30);
   assert.equal(r.config.display['max-num-heads'], 2);
   assert.equal(r.config.connectivity['web-port'], 8444);
   assert.deepEqual(errors(r.diagnostics), []);
-  assert.deepEqual(warnings(r.diagnostics), [`${FILE}:6: warning: [display] target-fps: set again; the value on line 2 is overridden`]);
+  assert.deepEqual(warnings(r.diagnostics), [
+    `${FILE}:6: warning: [display] target-fps: set again; the value on line 2 is overridden`,
+  ]);
   assert.equal(r.entries.find((e) => e.key === 'target-fps')?.line, 6);
 });
 
@@ -166,7 +187,10 @@ test('a syntax error names file and line', () => {
 });
 
 test('out-of-range values are errors naming line, section and key', () => {
-  const r = loadDcvConf('[connectivity]\n\nweb-port=70000\n[session-management]\nmax-concurrent-clients=-2\n[audio]\nsource-channels=3\n', FILE);
+  const r = loadDcvConf(
+    '[connectivity]\n\nweb-port=70000\n[session-management]\nmax-concurrent-clients=-2\n[audio]\nsource-channels=3\n',
+    FILE,
+  );
   assert.deepEqual(errors(r.diagnostics), [
     `${FILE}:3: [connectivity] web-port: 70000 is out of range (1024-65535)`,
     `${FILE}:5: [session-management] max-concurrent-clients: -2 is below the minimum -1`,
@@ -248,7 +272,10 @@ enable-datagrams-display = always-off
 });
 
 test('unknown keys and sections are warnings, with a hint when the key lives elsewhere', () => {
-  const r = loadDcvConf('[security]\nmax-concurrent-clients=4\n[server]\ninitial-session-resolution=1920x1080\n[Connectivity]\nweb-port=1\n[extensions]\nload-policy=all\n', FILE);
+  const r = loadDcvConf(
+    '[security]\nmax-concurrent-clients=4\n[server]\ninitial-session-resolution=1920x1080\n[Connectivity]\nweb-port=1\n[extensions]\nload-policy=all\n',
+    FILE,
+  );
   assert.equal(r.valid, true);
   assert.deepEqual(warnings(r.diagnostics), [
     `${FILE}:2: warning: [security] max-concurrent-clients: unknown key, ignored (it belongs in [session-management] or [session-management/automatic-console-session])`,
@@ -263,11 +290,16 @@ test('unquoted list items are accepted with a warning that shows the GVariant sp
   const r = loadDcvConf('[connectivity]\nweb-listen-endpoints=[0.0.0.0, ::]\n', FILE);
   assert.equal(r.valid, true);
   assert.deepEqual(r.config.connectivity['web-listen-endpoints'], ['0.0.0.0', '::']);
-  assert.deepEqual(warnings(r.diagnostics), [`${FILE}:2: warning: [connectivity] web-listen-endpoints: list items should be quoted: ['0.0.0.0', '::']`]);
+  assert.deepEqual(warnings(r.diagnostics), [
+    `${FILE}:2: warning: [connectivity] web-listen-endpoints: list items should be quoted: ['0.0.0.0', '::']`,
+  ]);
 });
 
 test('string checks: URL path, regular expressions, endpoints', () => {
-  const r = loadDcvConf("[connectivity]\nweb-url-path=dcv\nweb-listen-endpoints=['0.0.0.0:99999']\n[security]\nallowed-http-host-regex='^(a'\n", FILE);
+  const r = loadDcvConf(
+    "[connectivity]\nweb-url-path=dcv\nweb-listen-endpoints=['0.0.0.0:99999']\n[security]\nallowed-http-host-regex='^(a'\n",
+    FILE,
+  );
   assert.deepEqual(
     r.diagnostics.map((d) => [d.severity, d.key, d.message]),
     [
@@ -279,7 +311,7 @@ test('string checks: URL path, regular expressions, endpoints', () => {
 });
 
 test('the config is deeply frozen', () => {
-  const r = loadDcvConf("[display]\nmax-head-resolution=(1920, 1080)\n", FILE);
+  const r = loadDcvConf('[display]\nmax-head-resolution=(1920, 1080)\n', FILE);
   assert.ok(Object.isFrozen(r.config));
   assert.ok(Object.isFrozen(r.config.display));
   assert.ok(Object.isFrozen(r.config.display['max-head-resolution']));
@@ -293,7 +325,10 @@ test('loadConfigFile reads UTF-8 bytes and reports bytes that are not UTF-8', ()
   const ok = loadConfigFile(new TextEncoder().encode('[log]\nlevel=debug\n'), FILE);
   assert.equal(ok.format, 'dcv.conf');
   assert.equal(ok.config.log.level, 'debug');
-  const bad = loadConfigFile(Uint8Array.from([...new TextEncoder().encode('[log]\nlevel='), 0xff, 0x0a]), FILE);
+  const bad = loadConfigFile(
+    Uint8Array.from([...new TextEncoder().encode('[log]\nlevel='), 0xff, 0x0a]),
+    FILE,
+  );
   assert.equal(bad.valid, false);
   assert.deepEqual(errors(bad.diagnostics)[0], `${FILE}:2: this line is not valid UTF-8`);
 });
@@ -301,6 +336,9 @@ test('loadConfigFile reads UTF-8 bytes and reports bytes that are not UTF-8', ()
 test('diagnostics come in line order', () => {
   const r = loadDcvConf('[connectivity]\nweb-port=1\nnope\n[x]\n[log]\nlevel=loud\n', FILE);
   const lines = r.diagnostics.map((d) => d.line);
-  assert.deepEqual(lines, [...lines].sort((a, b) => a - b));
+  assert.deepEqual(
+    lines,
+    [...lines].sort((a, b) => a - b),
+  );
   assert.equal(lines.length, 4);
 });

@@ -50,7 +50,13 @@ export function loadRawDocument(doc: RawDocument, file: string, bytes: Uint8Arra
   const diagnostics: ConfigDiagnostic[] = [];
   const entries: ConfigEntry[] = [];
   const values = new Map<string, Map<string, unknown>>();
-  const diag = (severity: ConfigDiagnostic['severity'], line: number, section: string, key: string, message: string): void => {
+  const diag = (
+    severity: ConfigDiagnostic['severity'],
+    line: number,
+    section: string,
+    key: string,
+    message: string,
+  ): void => {
     diagnostics.push({ severity, file, line, section, key, message });
   };
 
@@ -61,21 +67,35 @@ export function loadRawDocument(doc: RawDocument, file: string, bytes: Uint8Arra
     if (!isSectionName(section.name)) {
       if (unmodelledSections.has(section.name)) {
         for (const e of section.entries.values()) {
-          diag('warning', e.line, section.name, e.key, `opendcv does not use [${section.name}] settings; ignored`);
+          diag(
+            'warning',
+            e.line,
+            section.name,
+            e.key,
+            `opendcv does not use [${section.name}] settings; ignored`,
+          );
           entries.push({ section: section.name, key: e.key, line: e.line, raw: e.raw });
         }
         continue;
       }
       const near = closeSection(section.name);
-      diag('warning', section.line, section.name, '', near ? `unknown section, ignored (did you mean [${near}]?)` : 'unknown section, ignored');
-      for (const e of section.entries.values()) entries.push({ section: section.name, key: e.key, line: e.line, raw: e.raw });
+      diag(
+        'warning',
+        section.line,
+        section.name,
+        '',
+        near ? `unknown section, ignored (did you mean [${near}]?)` : 'unknown section, ignored',
+      );
+      for (const e of section.entries.values())
+        entries.push({ section: section.name, key: e.key, line: e.line, raw: e.raw });
       continue;
     }
     for (const e of section.entries.values()) {
       const spec = keySpec(section.name, e.key);
       if (spec === undefined) {
         const elsewhere = sectionsWithKey(e.key);
-        const hint = elsewhere.length > 0 ? ` (it belongs in ${elsewhere.map((s) => `[${s}]`).join(' or ')})` : '';
+        const hint =
+          elsewhere.length > 0 ? ` (it belongs in ${elsewhere.map((s) => `[${s}]`).join(' or ')})` : '';
         diag('warning', e.line, section.name, e.key, `unknown key, ignored${hint}`);
         entries.push({ section: section.name, key: e.key, line: e.line, raw: e.raw });
         continue;
@@ -87,11 +107,19 @@ export function loadRawDocument(doc: RawDocument, file: string, bytes: Uint8Arra
         continue;
       }
       if (decoded.warning !== undefined) diag('warning', e.line, section.name, e.key, decoded.warning);
-      if (spec.deprecated) diag('warning', e.line, section.name, e.key, 'deprecated; DCV no longer uses this key');
+      if (spec.deprecated)
+        diag('warning', e.line, section.name, e.key, 'deprecated; DCV no longer uses this key');
       let sectionValues = values.get(section.name);
       if (sectionValues === undefined) values.set(section.name, (sectionValues = new Map()));
       sectionValues.set(e.key, decoded.value);
-      entries.push({ section: section.name, key: e.key, line: e.line, raw: e.raw, spec, value: decoded.value });
+      entries.push({
+        section: section.name,
+        key: e.key,
+        line: e.line,
+        raw: e.raw,
+        spec,
+        value: decoded.value,
+      });
     }
   }
 
@@ -125,7 +153,14 @@ export function loadConfigFile(bytes: Uint8Array, file: string): LoadedConfig {
   const bad = text.split(/\r\n|\n|\r/).findIndex((l) => l.includes('\uFFFD'));
   if (bad >= 0) {
     // GLib refuses a key file that is not UTF-8; say where the first bad byte is.
-    loaded.diagnostics.unshift({ severity: 'error', file, line: bad + 1, section: '', key: '', message: 'this line is not valid UTF-8' });
+    loaded.diagnostics.unshift({
+      severity: 'error',
+      file,
+      line: bad + 1,
+      section: '',
+      key: '',
+      message: 'this line is not valid UTF-8',
+    });
     return { ...loaded, valid: false };
   }
   return loaded;

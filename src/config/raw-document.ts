@@ -31,7 +31,12 @@ export function rawDocumentFromKeyFile(kf: KeyFile): RawDocument {
   for (const group of kf.groups.values()) {
     const entries = new Map<string, RawEntry>();
     for (const e of group.entries.values()) {
-      entries.set(e.key, { section: group.name, key: e.key, raw: { kind: 'text', text: e.value }, line: e.line });
+      entries.set(e.key, {
+        section: group.name,
+        key: e.key,
+        raw: { kind: 'text', text: e.value },
+        line: e.line,
+      });
     }
     sections.set(group.name, { name: group.name, line: group.line, entries });
   }

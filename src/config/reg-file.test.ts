@@ -83,7 +83,10 @@ test('a UTF-8 export (no BOM) reads the same', () => {
 test('writing an export and reading it back gives the same configuration', () => {
   const entries = entriesFromSettings({
     connectivity: { 'web-port': 8444, 'web-listen-endpoints': ['0.0.0.0'], 'web-use-hsts': false },
-    'session-management/automatic-console-session': { owner: 'DOMAIN\\admin "x"', 'max-concurrent-clients': -1 },
+    'session-management/automatic-console-session': {
+      owner: 'DOMAIN\\admin "x"',
+      'max-concurrent-clients': -1,
+    },
     display: { 'max-head-resolution': [3840, 2160] },
     log: { level: 'warn' },
   });
@@ -98,7 +101,10 @@ test('writing an export and reading it back gives the same configuration', () =>
   assert.ok(text.includes('"level"="warn"\r\n'));
   assert.ok(text.includes(`"max-head-resolution"="(3840, 2160)"`));
   // Registry Editor lists the parent key before its subkey.
-  assert.ok(text.indexOf(`[${R}\\session-management]`) < text.indexOf(`[${R}\\session-management\\automatic-console-session]`));
+  assert.ok(
+    text.indexOf(`[${R}\\session-management]`) <
+      text.indexOf(`[${R}\\session-management\\automatic-console-session]`),
+  );
   const r = loadRegExport(bytes, 'out.reg');
   assert.deepEqual(r.diagnostics, []);
   assert.equal(r.config.connectivity['web-port'], 8444);
@@ -139,11 +145,18 @@ test('registry problems are diagnostics with file and line', () => {
 test('a file without the Registry Editor header is not taken for an export', () => {
   assert.equal(looksLikeRegExport(new TextEncoder().encode('[connectivity]\nweb-port=8443\n')), false);
   const r = loadRegExport(new TextEncoder().encode('[connectivity]\n'), 'x.reg');
-  assert.deepEqual(r.diagnostics.map(formatDiagnostic), ["x.reg:1: not a registry export: expected 'Windows Registry Editor Version 5.00'"]);
+  assert.deepEqual(r.diagnostics.map(formatDiagnostic), [
+    "x.reg:1: not a registry export: expected 'Windows Registry Editor Version 5.00'",
+  ]);
 });
 
 test('REG_SZ strings may carry GVariant quotes; both spellings mean the same string', () => {
-  const text = ['Windows Registry Editor Version 5.00', `[${R}\\security]`, `"authentication"="'none'"`, `"pam-service-name"="dcv-custom"`].join('\r\n');
+  const text = [
+    'Windows Registry Editor Version 5.00',
+    `[${R}\\security]`,
+    `"authentication"="'none'"`,
+    `"pam-service-name"="dcv-custom"`,
+  ].join('\r\n');
   const r = loadRegExport(utf16leWithBom(text), 'q.reg');
   assert.deepEqual(r.diagnostics, []);
   assert.equal(r.config.security.authentication, 'none');

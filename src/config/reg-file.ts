@@ -44,7 +44,9 @@ export function decodeRegText(bytes: Uint8Array): string {
 
 /** True when the bytes start (after any BOM and blank lines) with a Registry Editor header. */
 export function looksLikeRegExport(bytes: Uint8Array): boolean {
-  const head = decodeRegText(bytes.subarray(0, 512)).replace(/^\uFEFF/, '').trimStart();
+  const head = decodeRegText(bytes.subarray(0, 512))
+    .replace(/^\uFEFF/, '')
+    .trimStart();
   return head.startsWith(HEADER_5) || head.startsWith(HEADER_4);
 }
 
@@ -64,7 +66,10 @@ function readQuoted(s: string, start: number): { value: string; end: number } | 
 }
 
 function hexBytes(data: string): number[] | undefined {
-  const parts = data.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const parts = data
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
   if (!parts.every((p) => /^[0-9a-fA-F]{1,2}$/.test(p))) return undefined;
   return parts.map((p) => parseInt(p, 16));
 }
@@ -75,12 +80,18 @@ function parseData(data: string): ValueParse {
   if (data.startsWith('"')) {
     const q = readQuoted(data, 0);
     if (q === undefined) return { ok: false, severity: 'error', message: 'unterminated string' };
-    if (data.slice(q.end).trim() !== '') return { ok: false, severity: 'error', message: 'unexpected text after the string' };
+    if (data.slice(q.end).trim() !== '')
+      return { ok: false, severity: 'error', message: 'unexpected text after the string' };
     return { ok: true, raw: { kind: 'text', text: q.value } };
   }
   const dword = /^dword:([0-9a-fA-F]{1,8})$/.exec(data);
   if (dword) return { ok: true, raw: { kind: 'dword', value: parseInt(dword[1]!, 16) } };
-  if (data === '-') return { ok: false, severity: 'warning', message: 'a value deletion (=-) does not apply to an export; ignored' };
+  if (data === '-')
+    return {
+      ok: false,
+      severity: 'warning',
+      message: 'a value deletion (=-) does not apply to an export; ignored',
+    };
   const hex = /^hex(?:\(([0-9a-fA-F]+)\))?:(.*)$/s.exec(data);
   if (hex) {
     const type = hex[1] === undefined ? 3 : parseInt(hex[1], 16);
@@ -88,19 +99,38 @@ function parseData(data: string): ValueParse {
     if (bytes === undefined) return { ok: false, severity: 'error', message: 'malformed hex data' };
     if (type === 1 || type === 2) {
       // REG_SZ / REG_EXPAND_SZ written as hex: UTF-16LE text with a terminating NUL.
-      return { ok: true, raw: { kind: 'text', text: decodeUtf16le(Uint8Array.from(bytes), 0).replace(/\0+$/, '') } };
+      return {
+        ok: true,
+        raw: { kind: 'text', text: decodeUtf16le(Uint8Array.from(bytes), 0).replace(/\0+$/, '') },
+      };
     }
     if (type === 4 && bytes.length === 4) {
-      return { ok: true, raw: { kind: 'dword', value: (bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16) | (bytes[3]! << 24)) >>> 0 } };
+      return {
+        ok: true,
+        raw: {
+          kind: 'dword',
+          value: (bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16) | (bytes[3]! << 24)) >>> 0,
+        },
+      };
     }
-    return { ok: false, severity: 'error', message: `registry value type ${type} is not one DCV uses (REG_SZ or REG_DWORD)` };
+    return {
+      ok: false,
+      severity: 'error',
+      message: `registry value type ${type} is not one DCV uses (REG_SZ or REG_DWORD)`,
+    };
   }
-  return { ok: false, severity: 'error', message: `'${data}' is not a registry value ("text" or dword:XXXXXXXX)` };
+  return {
+    ok: false,
+    severity: 'error',
+    message: `'${data}' is not a registry value ("text" or dword:XXXXXXXX)`,
+  };
 }
 
 /** Reads a .reg export; keys outside DCV's root are reported and skipped. */
 export function parseRegExport(bytes: Uint8Array): RawDocument {
-  const lines = decodeRegText(bytes).replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
+  const lines = decodeRegText(bytes)
+    .replace(/^\uFEFF/, '')
+    .split(/\r\n|\n|\r/);
   const sections = new Map<string, { name: string; line: number; entries: Map<string, RawEntry> }>();
   const errors: KeyFileIssue[] = [];
   const warnings: KeyFileIssue[] = [];
@@ -130,7 +160,12 @@ export function parseRegExport(bytes: Uint8Array): RawDocument {
       }
       let path = text.slice(1, -1).trim();
       if (path.startsWith('-')) {
-        warnings.push({ line, group: '', key: '', message: 'a key deletion ([-...]) does not apply to an export; ignored' });
+        warnings.push({
+          line,
+          group: '',
+          key: '',
+          message: 'a key deletion ([-...]) does not apply to an export; ignored',
+        });
         current = undefined;
         skipping = true;
         continue;
@@ -138,13 +173,21 @@ export function parseRegExport(bytes: Uint8Array): RawDocument {
       path = path.replace(/\\+$/, '');
       const lower = path.toLowerCase();
       if (lower !== rootLower && !lower.startsWith(rootLower + '\\')) {
-        warnings.push({ line, group: '', key: '', message: `registry key outside ${DCV_REGISTRY_ROOT}; ignored` });
+        warnings.push({
+          line,
+          group: '',
+          key: '',
+          message: `registry key outside ${DCV_REGISTRY_ROOT}; ignored`,
+        });
         current = undefined;
         skipping = true;
         continue;
       }
       // Each subkey level is one `/` of the section name: ...\dcv\display\linux → [display/linux].
-      const name = path.slice(DCV_REGISTRY_ROOT.length + 1).split('\\').join('/');
+      const name = path
+        .slice(DCV_REGISTRY_ROOT.length + 1)
+        .split('\\')
+        .join('/');
       skipping = false;
       current = sections.get(name);
       if (current === undefined) {
@@ -172,12 +215,22 @@ export function parseRegExport(bytes: Uint8Array): RawDocument {
       name = q.value;
       rest = text.slice(q.end);
     } else {
-      errors.push({ line, group: current?.name ?? '', key: '', message: `'${text}' is neither a [key] line, a "name"=value line nor a ; comment` });
+      errors.push({
+        line,
+        group: current?.name ?? '',
+        key: '',
+        message: `'${text}' is neither a [key] line, a "name"=value line nor a ; comment`,
+      });
       continue;
     }
     rest = rest.trimStart();
     if (!rest.startsWith('=')) {
-      errors.push({ line, group: current?.name ?? '', key: name, message: "expected '=' after the value name" });
+      errors.push({
+        line,
+        group: current?.name ?? '',
+        key: name,
+        message: "expected '=' after the value name",
+      });
       continue;
     }
     if (current === undefined) {
@@ -185,25 +238,46 @@ export function parseRegExport(bytes: Uint8Array): RawDocument {
       continue;
     }
     if (name === '') {
-      warnings.push({ line, group: current.name, key: '', message: 'the default value (@) is not a DCV setting; ignored' });
+      warnings.push({
+        line,
+        group: current.name,
+        key: '',
+        message: 'the default value (@) is not a DCV setting; ignored',
+      });
       continue;
     }
     const data = parseData(rest.slice(1).trim());
     if (!data.ok) {
-      (data.severity === 'error' ? errors : warnings).push({ line, group: current.name, key: name, message: data.message });
+      (data.severity === 'error' ? errors : warnings).push({
+        line,
+        group: current.name,
+        key: name,
+        message: data.message,
+      });
       continue;
     }
     if (current.name === '') {
-      warnings.push({ line, group: '', key: name, message: `a value directly under the dcv key is not in any section; ignored` });
+      warnings.push({
+        line,
+        group: '',
+        key: name,
+        message: `a value directly under the dcv key is not in any section; ignored`,
+      });
       continue;
     }
     const previous = current.entries.get(name);
     if (previous !== undefined) {
-      warnings.push({ line, group: current.name, key: name, message: `set again; the value on line ${previous.line} is overridden` });
+      warnings.push({
+        line,
+        group: current.name,
+        key: name,
+        message: `set again; the value on line ${previous.line} is overridden`,
+      });
     }
     current.entries.set(name, { section: current.name, key: name, raw: data.raw, line });
   }
-  if (!sawHeader) errors.push({ line: 1, group: '', key: '', message: `not a registry export: expected '${HEADER_5}'` });
+  if (!sawHeader)
+    errors.push({ line: 1, group: '', key: '', message: `not a registry export: expected '${HEADER_5}'` });
   // The root key (section '') only groups the others; it is not a section of dcv.conf.
   sections.delete('');
   const out = new Map<string, RawSection>();
@@ -250,7 +324,10 @@ export function writeRegExport(values: readonly RegValueToWrite[]): Uint8Array {
   for (const section of ordered) {
     lines.push(`[${DCV_REGISTRY_ROOT}${section === '' ? '' : '\\' + section.split('/').join('\\')}]`);
     for (const v of bySection.get(section) ?? []) {
-      const data = v.raw.kind === 'dword' ? `dword:${(v.raw.value >>> 0).toString(16).padStart(8, '0')}` : quoteReg(v.raw.text);
+      const data =
+        v.raw.kind === 'dword'
+          ? `dword:${(v.raw.value >>> 0).toString(16).padStart(8, '0')}`
+          : quoteReg(v.raw.text);
       lines.push(`${quoteReg(v.key)}=${data}`);
     }
     lines.push('');

@@ -35,7 +35,10 @@ export function writeDcvConf(entries: readonly ConfigEntry[]): string {
   const bySection = new Map<string, ConfigEntry[]>();
   for (const e of entries) bySection.set(e.section, [...(bySection.get(e.section) ?? []), e]);
   return [...bySection]
-    .map(([section, list]) => [`[${section}]`, ...list.map((e) => `${e.key}=${textForConf(e)}`)].join('\n') + '\n')
+    .map(
+      ([section, list]) =>
+        [`[${section}]`, ...list.map((e) => `${e.key}=${textForConf(e)}`)].join('\n') + '\n',
+    )
     .join('\n');
 }
 

@@ -4,7 +4,8 @@ import { parseGVariant, printGVariant, quoteGVariantString, type GVariantValue }
 import { MISSING, type AnyKeySpec, type HeadLayout, type HttpHeader, type Resolution } from './key-spec.js';
 
 /** A value as stored: text (dcv.conf, REG_SZ) or a REG_DWORD number. */
-export type RawValue = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'dword'; readonly value: number };
+export type RawValue =
+  { readonly kind: 'text'; readonly text: string } | { readonly kind: 'dword'; readonly value: number };
 
 export type DecodeResult =
   | { readonly ok: true; readonly value: unknown; readonly warning?: string }
@@ -37,7 +38,8 @@ function toPlain(v: GVariantValue): unknown {
 
 function validate(spec: AnyKeySpec, plain: unknown, warning?: string): DecodeResult {
   const r = spec.validator.safeParse(plain);
-  if (r.success) return warning === undefined ? { ok: true, value: r.data } : { ok: true, value: r.data, warning };
+  if (r.success)
+    return warning === undefined ? { ok: true, value: r.data } : { ok: true, value: r.data, warning };
   const issue = r.error.issues[0]!;
   const where = issue.path.length > 0 ? describePath(spec, issue.path) : '';
   if (issue.message === MISSING) return { ok: false, message: `${where || 'a value'} is missing` };
@@ -46,7 +48,8 @@ function validate(spec: AnyKeySpec, plain: unknown, warning?: string): DecodeRes
 
 function describePath(spec: AnyKeySpec, path: readonly PropertyKey[]): string {
   const [first, second] = path;
-  if (spec.type === 'layout' && typeof first === 'number') return second === undefined ? `head ${first + 1}` : `head ${first + 1} '${String(second)}'`;
+  if (spec.type === 'layout' && typeof first === 'number')
+    return second === undefined ? `head ${first + 1}` : `head ${first + 1} '${String(second)}'`;
   if (spec.type === 'headers' && typeof first === 'number') return `header ${first + 1}`;
   if (spec.type === 'string-list' && typeof first === 'number') return `item ${first + 1}`;
   if (spec.type === 'resolution') return first === 0 ? 'width' : 'height';
@@ -91,18 +94,26 @@ export function decodeText(spec: AnyKeySpec, text: string): DecodeResult {
       const bare = /^\[(.*)\]$/s.exec(text);
       if (bare && !/['"]/.test(bare[1]!)) {
         const items = bare[1]!.trim() === '' ? [] : bare[1]!.split(',').map((s) => s.trim());
-        return validate(spec, items, `list items should be quoted: ${printGVariant({ kind: 'array', items: items.map((value) => ({ kind: 'string', value })) })}`);
+        return validate(
+          spec,
+          items,
+          `list items should be quoted: ${printGVariant({ kind: 'array', items: items.map((value) => ({ kind: 'string', value })) })}`,
+        );
       }
       return { ok: false, message: `${describeText(text)} is not a list of strings (${parsed.message})` };
     }
     case 'resolution':
       if (!parsed.ok || (parsed.value.kind !== 'tuple' && parsed.value.kind !== 'array')) {
-        return { ok: false, message: `${describeText(text)} is not a (width, height) pair${resolutionHint(text)}` };
+        return {
+          ok: false,
+          message: `${describeText(text)} is not a (width, height) pair${resolutionHint(text)}`,
+        };
       }
       return validate(spec, toPlain(parsed.value));
     case 'layout':
     case 'headers':
-      if (!parsed.ok) return { ok: false, message: `${describeText(text)} is not valid GVariant text (${parsed.message})` };
+      if (!parsed.ok)
+        return { ok: false, message: `${describeText(text)} is not valid GVariant text (${parsed.message})` };
       return validate(spec, toPlain(parsed.value));
   }
 }
@@ -126,7 +137,13 @@ function layoutTree(heads: readonly HeadLayout[]): GVariantValue {
     kind: 'array',
     items: heads.map((h) => ({
       kind: 'dict',
-      entries: (['w', 'h', 'x', 'y'] as const).map((k) => [{ kind: 'string', value: k }, { kind: 'variant', value: { kind: 'int', value: h[k] } }] as const),
+      entries: (['w', 'h', 'x', 'y'] as const).map(
+        (k) =>
+          [
+            { kind: 'string', value: k },
+            { kind: 'variant', value: { kind: 'int', value: h[k] } },
+          ] as const,
+      ),
     })),
   };
 }
@@ -142,7 +159,10 @@ export function encodeGVariant(spec: AnyKeySpec, value: unknown): string {
     case 'integer':
       return String(value);
     case 'string-list':
-      return printGVariant({ kind: 'array', items: (value as readonly string[]).map((s) => ({ kind: 'string', value: s })) });
+      return printGVariant({
+        kind: 'array',
+        items: (value as readonly string[]).map((s) => ({ kind: 'string', value: s })),
+      });
     case 'resolution': {
       const [w, h] = value as Resolution;
       return `(${w}, ${h})`;
