@@ -178,6 +178,13 @@ test('merged duplicate groups and last-wins keys', () => {
   assert.equal(r.entries.find((e) => e.key === 'target-fps')?.line, 6);
 });
 
+test('an end-of-line comment is not a comment, and the error says so', () => {
+  const r = loadDcvConf('[connectivity]\nweb-port=8443 # default\n', FILE);
+  assert.deepEqual(errors(r.diagnostics), [
+    `${FILE}:2: [connectivity] web-port: 8443 # default is not an integer (comments must be on a line of their own)`,
+  ]);
+});
+
 test('a syntax error names file and line', () => {
   const r = loadDcvConf('[connectivity]\nweb-port 8443\n', FILE);
   assert.equal(r.valid, false);

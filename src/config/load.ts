@@ -102,7 +102,10 @@ export function loadRawDocument(doc: RawDocument, file: string, bytes: Uint8Arra
       }
       const decoded = decodeRaw(spec, e.raw);
       if (!decoded.ok) {
-        diag('error', e.line, section.name, e.key, decoded.message);
+        // Key files have no end-of-line comments; `8443 # default` is a common slip worth naming.
+        const hint =
+          e.raw.kind === 'text' && /\s#/.test(e.raw.text) ? ' (comments must be on a line of their own)' : '';
+        diag('error', e.line, section.name, e.key, decoded.message + hint);
         entries.push({ section: section.name, key: e.key, line: e.line, raw: e.raw, spec });
         continue;
       }
