@@ -311,6 +311,36 @@ describe('web client in Chromium', () => {
     await page.setViewportSize({ width: 1024, height: 768 });
   });
 
+  test('clipboard text arrives from the session, and a paste reaches it before the Ctrl+V keys', async () => {
+    const c = conns.at(-1)!;
+    send(c, { type: 'clipboard-text', text: 'from the session ✓' });
+    await waitFor('clipboard text', () => page.evaluate(() => (globalThis as any).opendcv.clipboardText === 'from the session ✓'));
+
+    await page.focus('#screen');
+    const before = c.received.length;
+    await page.evaluate(() => {
+      // Runs in the page; this file is compiled without the DOM's types.
+      const g = globalThis as any;
+      const screen = g.document.getElementById('screen');
+      const init = { key: 'Control', code: 'ControlLeft', ctrlKey: true, bubbles: true, cancelable: true };
+      screen.dispatchEvent(new g.KeyboardEvent('keydown', init));
+      screen.dispatchEvent(new g.KeyboardEvent('keydown', { ...init, key: 'v', code: 'KeyV' }));
+      const data = new g.DataTransfer();
+      data.setData('text/plain', 'pasted text');
+      screen.dispatchEvent(new g.ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+      screen.dispatchEvent(new g.KeyboardEvent('keyup', { ...init, key: 'v', code: 'KeyV' }));
+      screen.dispatchEvent(new g.KeyboardEvent('keyup', { ...init, ctrlKey: false }));
+    });
+    const got = await waitFor('paste and keys', () => {
+      const m = c.received.slice(before).filter((x) => x.type === 'key' || x.type === 'clipboard-text');
+      return m.length >= 5 ? m : undefined;
+    });
+    assert.deepEqual(
+      got.map((m) => (m.type === 'key' ? [m.keysym, m.down] : m.text)),
+      [[0xffe3, true], 'pasted text', [0x76, true], [0x76, false], [0xffe3, false]],
+    );
+  });
+
   test('a lost connection is re-established; a refusal is shown with its reason and not retried', async () => {
     onHello = (c, hello) => serverHello(c, hello.sessionId);
     const before = conns.length;
