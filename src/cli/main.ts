@@ -4,6 +4,7 @@ import { DcvError } from '../errors.js';
 import { hostPaths } from '../host-paths.js';
 import { SERVER_VERSION } from '../version/current.js';
 import type { CliCommand, CliIo } from './command.js';
+import { configCommands } from './config.js';
 import { licenseCommands } from './license.js';
 import { sessionCommands } from './sessions.js';
 
@@ -19,7 +20,7 @@ const versionCommand: CliCommand = {
 };
 
 export function allCommands(): CliCommand[] {
-  return [...sessionCommands, ...licenseCommands, versionCommand];
+  return [...sessionCommands, ...configCommands, ...licenseCommands, versionCommand];
 }
 
 function help(commands: CliCommand[]): string {
