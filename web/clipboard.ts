@@ -31,7 +31,8 @@ export class ClipboardSync {
     const onPaste = (e: ClipboardEvent): void => {
       e.preventDefault();
       const text = e.clipboardData?.getData('text/plain') ?? '';
-      if (text && this.pasteEnabled() && new TextEncoder().encode(text).byteLength <= MAX_CLIPBOARD_BYTES) this.send(text);
+      if (text && this.pasteEnabled() && new TextEncoder().encode(text).byteLength <= MAX_CLIPBOARD_BYTES)
+        this.send(text);
       finish();
     };
     document.addEventListener('paste', onPaste, true);

@@ -22,7 +22,8 @@ export class RenderHost {
     canvas: HTMLCanvasElement,
     private readonly onEvent: (m: FromRenderer) => void,
   ) {
-    const canOffscreen = typeof Worker !== 'undefined' && typeof canvas.transferControlToOffscreen === 'function';
+    const canOffscreen =
+      typeof Worker !== 'undefined' && typeof canvas.transferControlToOffscreen === 'function';
     if (canOffscreen) {
       // Relative to the page, so a web-url-path prefix (e.g. /dcv/) keeps working.
       this.worker = new Worker(new URL('decoder-worker.js', document.baseURI));
@@ -63,7 +64,12 @@ export class RenderHost {
     if (m.kind === 'snapshot') {
       const done = this.snapshots.get(m.id);
       this.snapshots.delete(m.id);
-      done?.({ width: m.width, height: m.height, ...(m.png ? { png: m.png } : {}), ...(m.rgba ? { rgba: m.rgba } : {}) });
+      done?.({
+        width: m.width,
+        height: m.height,
+        ...(m.png ? { png: m.png } : {}),
+        ...(m.rgba ? { rgba: m.rgba } : {}),
+      });
       return;
     }
     this.onEvent(m);

@@ -31,7 +31,13 @@ export type ToRenderer =
 
 export type FromRenderer =
   /** A video frame is on the canvas. */
-  | { readonly kind: 'shown'; readonly sequence: number; readonly timestampUs: number; readonly width: number; readonly height: number }
+  | {
+      readonly kind: 'shown';
+      readonly sequence: number;
+      readonly timestampUs: number;
+      readonly width: number;
+      readonly height: number;
+    }
   /** A lossless rectangle is on the canvas. */
   | { readonly kind: 'lossless-shown' }
   /** The decoder cannot continue until it sees a key frame. */

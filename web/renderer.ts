@@ -74,7 +74,8 @@ export class Renderer {
     const data = new Uint8Array(m.buffer, m.offset, m.length);
     if (m.keyframe) {
       const codec = avcCodecString(data) ?? 'avc1.42E01F';
-      if (this.decoder === undefined || this.decoder.state === 'closed' || codec !== this.codec) this.configure(codec);
+      if (this.decoder === undefined || this.decoder.state === 'closed' || codec !== this.codec)
+        this.configure(codec);
       this.waitingForKey = false;
     } else if (this.waitingForKey || this.decoder === undefined) {
       // A delta frame without its reference would decode to garbage; ask for a key frame instead.
@@ -90,7 +91,9 @@ export class Renderer {
     this.submitted++;
     try {
       // The chunk timestamp carries the sequence number: integral and unique, unlike the µs capture time.
-      decoder.decode(new EncodedVideoChunk({ type: m.keyframe ? 'key' : 'delta', timestamp: m.sequence, data }));
+      decoder.decode(
+        new EncodedVideoChunk({ type: m.keyframe ? 'key' : 'delta', timestamp: m.sequence, data }),
+      );
     } catch (e) {
       this.outputs = this.submitted;
       this.skipToKeyframe(`decode failed: ${String(e)}`);
@@ -140,7 +143,13 @@ export class Renderer {
   }
 
   private lossless(m: Extract<ToRenderer, { kind: 'lossless' }>): void {
-    const rect: PendingRect = { afterOutputs: this.submitted, x: m.x, y: m.y, width: m.width, height: m.height };
+    const rect: PendingRect = {
+      afterOutputs: this.submitted,
+      x: m.x,
+      y: m.y,
+      width: m.width,
+      height: m.height,
+    };
     this.rects.push(rect);
     const blob = new Blob([new Uint8Array(m.buffer, m.offset, m.length)], { type: 'image/png' });
     createImageBitmap(blob).then(
@@ -191,7 +200,10 @@ export class Renderer {
       'convertToBlob' in this.canvas
         ? await this.canvas.convertToBlob({ type: 'image/png' })
         : await new Promise<Blob>((resolve, reject) =>
-            (this.canvas as HTMLCanvasElement).toBlob((b) => (b ? resolve(b) : reject(new Error('toBlob failed'))), 'image/png'),
+            (this.canvas as HTMLCanvasElement).toBlob(
+              (b) => (b ? resolve(b) : reject(new Error('toBlob failed'))),
+              'image/png',
+            ),
           );
     this.emit({ kind: 'snapshot', id, width, height, png });
   }

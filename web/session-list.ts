@@ -6,7 +6,10 @@ interface SessionInfo {
   readonly owner?: string;
 }
 
-export async function showSessionList(root: HTMLElement, onStatus: (message: string) => void): Promise<number> {
+export async function showSessionList(
+  root: HTMLElement,
+  onStatus: (message: string) => void,
+): Promise<number> {
   const section = document.createElement('section');
   section.id = 'sessions';
   const heading = document.createElement('h1');
@@ -15,18 +18,24 @@ export async function showSessionList(root: HTMLElement, onStatus: (message: str
   root.appendChild(section);
   let sessions: SessionInfo[];
   try {
-    const res = await fetch(new URL('api/sessions', document.baseURI), { headers: { accept: 'application/json' } });
+    const res = await fetch(new URL('api/sessions', document.baseURI), {
+      headers: { accept: 'application/json' },
+    });
     if (!res.ok) throw new Error(`the server answered ${res.status} ${res.statusText}`);
     const body: unknown = await res.json();
     if (!Array.isArray(body)) throw new Error('the server sent an unexpected answer');
-    sessions = body.filter((s): s is SessionInfo => typeof s === 'object' && s !== null && typeof (s as SessionInfo).id === 'string');
+    sessions = body.filter(
+      (s): s is SessionInfo =>
+        typeof s === 'object' && s !== null && typeof (s as SessionInfo).id === 'string',
+    );
   } catch (e) {
     onStatus(`Cannot list sessions: ${e instanceof Error ? e.message : String(e)}`);
     return 0;
   }
   if (sessions.length === 0) {
     const p = document.createElement('p');
-    p.textContent = 'There are no sessions you can connect to. An administrator creates one with `dcv create-session`.';
+    p.textContent =
+      'There are no sessions you can connect to. An administrator creates one with `dcv create-session`.';
     section.appendChild(p);
   } else {
     const list = document.createElement('ul');

@@ -29,7 +29,8 @@ export class Stats {
     if (this.clockOffsetUs !== undefined) {
       const latency = (nowUs() + this.clockOffsetUs - captureTimestampUs) / 1000;
       // Smooth, so the overlay is readable; the benchmark gets exact numbers from FrameShown on the server.
-      this.frameLatencyMs = this.frameLatencyMs === undefined ? latency : this.frameLatencyMs * 0.8 + latency * 0.2;
+      this.frameLatencyMs =
+        this.frameLatencyMs === undefined ? latency : this.frameLatencyMs * 0.8 + latency * 0.2;
     }
   }
 

@@ -123,7 +123,10 @@ export class Viewer {
   }
 
   private connect(): void {
-    this.setState(this.state.reconnects > 0 ? 'reconnecting' : 'connecting', `Connecting to session ${this.sessionId}…`);
+    this.setState(
+      this.state.reconnects > 0 ? 'reconnecting' : 'connecting',
+      `Connecting to session ${this.sessionId}…`,
+    );
     const url = new URL('ws', document.baseURI);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     url.hash = '';
@@ -230,7 +233,8 @@ export class Viewer {
         this.stats.shown(m.timestampUs);
         this.state.framesDecoded++;
         this.state.lastFrameSeq = m.sequence;
-        if (m.width !== this.state.remoteWidth || m.height !== this.state.remoteHeight) this.display.setRemoteSize(m.width, m.height);
+        if (m.width !== this.state.remoteWidth || m.height !== this.state.remoteHeight)
+          this.display.setRemoteSize(m.width, m.height);
         this.send({ type: 'frame-shown', sequence: m.sequence, timestampUs: m.timestampUs });
         break;
       case 'lossless-shown':
@@ -304,7 +308,10 @@ export class Viewer {
     this.state.bytesReceived = this.stats.bytesReceived;
     this.state.framesReceived = this.stats.framesReceived;
     const size = this.state.remoteWidth ? `${this.state.remoteWidth}×${this.state.remoteHeight}` : '';
-    this.overlay.textContent = formatStats(this.stats, `${size} ${this.state.codec ?? ''} (${this.renderer.where})`.trim());
+    this.overlay.textContent = formatStats(
+      this.stats,
+      `${size} ${this.state.codec ?? ''} (${this.renderer.where})`.trim(),
+    );
   }
 
   private granted(feature: number): boolean {
@@ -326,7 +333,10 @@ async function decodableCodecs(): Promise<string[]> {
   if (typeof VideoDecoder === 'undefined') return [CODEC_PNG];
   try {
     // Constrained Baseline 3.1: what libx264's ultrafast/zerolatency produces at common sizes.
-    const { supported } = await VideoDecoder.isConfigSupported({ codec: 'avc1.42E01F', optimizeForLatency: true });
+    const { supported } = await VideoDecoder.isConfigSupported({
+      codec: 'avc1.42E01F',
+      optimizeForLatency: true,
+    });
     return supported ? [CODEC_H264, CODEC_PNG] : [CODEC_PNG];
   } catch {
     return [CODEC_PNG];

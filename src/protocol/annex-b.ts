@@ -64,7 +64,8 @@ export function splitAccessUnits(buf: Uint8Array): { units: Uint8Array[]; rest: 
     const firstMbZero = isSlice && n.payloadStart + 1 < n.end && (buf[n.payloadStart + 1]! & 0x80) !== 0;
     const begins =
       n.type === NalType.AccessUnitDelimiter ||
-      (hasSlice && (n.type === NalType.Sps || n.type === NalType.Pps || n.type === NalType.Sei || firstMbZero));
+      (hasSlice &&
+        (n.type === NalType.Sps || n.type === NalType.Pps || n.type === NalType.Sei || firstMbZero));
     if (unitStart < 0) unitStart = n.start;
     else if (begins) {
       units.push(buf.subarray(unitStart, n.start));
@@ -83,6 +84,7 @@ export function splitAccessUnits(buf: Uint8Array): { units: Uint8Array[]; rest: 
 export function avcCodecString(accessUnit: Uint8Array): string | undefined {
   const sps = findNalUnits(accessUnit).find((n) => n.type === NalType.Sps);
   if (sps === undefined || sps.payloadStart + 4 > sps.end) return undefined;
-  const b = (i: number): string => accessUnit[sps.payloadStart + i]!.toString(16).padStart(2, '0').toUpperCase();
+  const b = (i: number): string =>
+    accessUnit[sps.payloadStart + i]!.toString(16).padStart(2, '0').toUpperCase();
   return `avc1.${b(1)}${b(2)}${b(3)}`;
 }

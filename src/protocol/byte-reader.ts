@@ -109,7 +109,10 @@ export class ByteReader {
   /** Messages with a fixed layout must end exactly where their last field does. */
   end(): void {
     if (this.remaining !== 0) {
-      this.fail('trailing-bytes', `message type 0x${hex(this.messageType)} has ${this.remaining} unexpected trailing byte(s)`);
+      this.fail(
+        'trailing-bytes',
+        `message type 0x${hex(this.messageType)} has ${this.remaining} unexpected trailing byte(s)`,
+      );
     }
   }
 

@@ -90,7 +90,8 @@ export class ByteWriter {
 
 export function encodeText(s: string, what: string, max: number): Uint8Array {
   const b = utf8.encode(s);
-  if (b.byteLength > max) throw new RangeError(`${what} is ${b.byteLength} bytes of UTF-8, more than the ${max} allowed`);
+  if (b.byteLength > max)
+    throw new RangeError(`${what} is ${b.byteLength} bytes of UTF-8, more than the ${max} allowed`);
   return b;
 }
 
@@ -105,5 +106,6 @@ export function truncateUtf8(s: string, max: number): Uint8Array {
 }
 
 function checkInt(v: number, min: number, max: number, what: string): void {
-  if (!Number.isInteger(v) || v < min || v > max) throw new RangeError(`${what} must be an integer in ${min}..${max}, got ${v}`);
+  if (!Number.isInteger(v) || v < min || v > max)
+    throw new RangeError(`${what} must be an integer in ${min}..${max}, got ${v}`);
 }

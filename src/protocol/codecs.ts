@@ -14,6 +14,9 @@ export function isValidCodecName(name: string): boolean {
 }
 
 /** The first of the server's codecs (in its order of preference) that the client can decode, or undefined. */
-export function chooseCodec(clientCodecs: readonly string[], serverCodecs: readonly string[]): string | undefined {
+export function chooseCodec(
+  clientCodecs: readonly string[],
+  serverCodecs: readonly string[],
+): string | undefined {
   return serverCodecs.find((c) => clientCodecs.includes(c));
 }

@@ -33,10 +33,14 @@ export function decodeMessage(bytes: Uint8Array): DecodeResult<Message> {
 }
 
 function decode(bytes: Uint8Array, from: Sender): DecodeResult<Message> {
-  if (bytes.byteLength === 0) return { ok: false, error: { kind: 'empty', message: 'empty message (no type byte)' } };
+  if (bytes.byteLength === 0)
+    return { ok: false, error: { kind: 'empty', message: 'empty message (no type byte)' } };
   const type = bytes[0]!;
   if (!isMessageTypeCode(type)) {
-    return { ok: false, error: { kind: 'unknown-type', message: `unknown message type 0x${hex(type)}`, messageType: type } };
+    return {
+      ok: false,
+      error: { kind: 'unknown-type', message: `unknown message type 0x${hex(type)}`, messageType: type },
+    };
   }
   const spec = typeSpecs[type];
   if (from !== 'both' && spec.sender !== 'both' && spec.sender !== from) {
@@ -66,7 +70,14 @@ function decode(bytes: Uint8Array, from: Sender): DecodeResult<Message> {
   } catch (e) {
     if (e instanceof DecodeFailure) return { ok: false, error: e.error };
     // Unreachable by design; kept so that even a bug here closes one connection instead of throwing.
-    return { ok: false, error: { kind: 'invalid-field', message: `cannot decode message type 0x${hex(type)}`, messageType: type } };
+    return {
+      ok: false,
+      error: {
+        kind: 'invalid-field',
+        message: `cannot decode message type 0x${hex(type)}`,
+        messageType: type,
+      },
+    };
   }
 }
 
@@ -78,7 +89,8 @@ function parseBody(type: number, r: ByteReader): Message {
       const viewportHeight = r.u16('viewportHeight');
       const clientVersion = r.str8('clientVersion', HELLO_LIMITS.version);
       const count = r.u8('codec count');
-      if (count > MAX_CODECS) r.fail('invalid-field', `${count} codecs listed, at most ${MAX_CODECS} allowed`);
+      if (count > MAX_CODECS)
+        r.fail('invalid-field', `${count} codecs listed, at most ${MAX_CODECS} allowed`);
       const codecs: string[] = [];
       for (let i = 0; i < count; i++) {
         const c = r.str8('codec', MAX_CODEC_NAME);
@@ -114,7 +126,17 @@ function parseBody(type: number, r: ByteReader): Message {
       const sessionId = r.str8('sessionId', HELLO_LIMITS.sessionId);
       const codec = r.str8('codec', MAX_CODEC_NAME);
       if (!isValidCodecName(codec)) r.fail('invalid-field', `invalid codec name ${JSON.stringify(codec)}`);
-      return { type: 'server-hello', protocolVersion, serverVersion, sessionId, connectionId, screenWidth, screenHeight, codec, features };
+      return {
+        type: 'server-hello',
+        protocolVersion,
+        serverVersion,
+        sessionId,
+        connectionId,
+        screenWidth,
+        screenHeight,
+        codec,
+        features,
+      };
     }
     case MessageType.VideoFrame: {
       const flags = r.u8('flags');
@@ -124,16 +146,26 @@ function parseBody(type: number, r: ByteReader): Message {
       const width = positive(r, r.u16('width'), 'width');
       const height = positive(r, r.u16('height'), 'height');
       if (r.remaining === 0) r.fail('truncated', 'video frame has no data');
-      return { type: 'video-frame', keyframe: flags === 1, sequence, timestampUs, width, height, data: r.rest() };
+      return {
+        type: 'video-frame',
+        keyframe: flags === 1,
+        sequence,
+        timestampUs,
+        width,
+        height,
+        data: r.rest(),
+      };
     }
     case MessageType.LosslessRect: {
       const x = r.u16('x');
       const y = r.u16('y');
       const width = positive(r, r.u16('width'), 'width');
       const height = positive(r, r.u16('height'), 'height');
-      if (r.remaining < PNG_SIGNATURE.length) r.fail('truncated', 'lossless rect payload is shorter than a PNG signature');
+      if (r.remaining < PNG_SIGNATURE.length)
+        r.fail('truncated', 'lossless rect payload is shorter than a PNG signature');
       const png = r.rest();
-      if (!PNG_SIGNATURE.every((b, i) => png[i] === b)) r.fail('invalid-field', 'lossless rect payload is not a PNG');
+      if (!PNG_SIGNATURE.every((b, i) => png[i] === b))
+        r.fail('invalid-field', 'lossless rect payload is not a PNG');
       return { type: 'lossless-rect', x, y, width, height, png };
     }
     case MessageType.CursorShape: {
@@ -142,9 +174,15 @@ function parseBody(type: number, r: ByteReader): Message {
       const hotspotY = r.u16('hotspotY');
       const width = r.u16('width');
       const height = r.u16('height');
-      if (width > MAX_CURSOR_SIDE || height > MAX_CURSOR_SIDE) r.fail('invalid-field', `cursor ${width}x${height} is larger than ${MAX_CURSOR_SIDE}x${MAX_CURSOR_SIDE}`);
-      if ((width === 0) !== (height === 0)) r.fail('invalid-field', `cursor ${width}x${height} is neither hidden (0x0) nor an image`);
-      if (width > 0 && (hotspotX >= width || hotspotY >= height)) r.fail('invalid-field', `cursor hotspot ${hotspotX},${hotspotY} is outside ${width}x${height}`);
+      if (width > MAX_CURSOR_SIDE || height > MAX_CURSOR_SIDE)
+        r.fail(
+          'invalid-field',
+          `cursor ${width}x${height} is larger than ${MAX_CURSOR_SIDE}x${MAX_CURSOR_SIDE}`,
+        );
+      if ((width === 0) !== (height === 0))
+        r.fail('invalid-field', `cursor ${width}x${height} is neither hidden (0x0) nor an image`);
+      if (width > 0 && (hotspotX >= width || hotspotY >= height))
+        r.fail('invalid-field', `cursor hotspot ${hotspotX},${hotspotY} is outside ${width}x${height}`);
       const rgba = r.bytesView(width * height * 4, 'cursor RGBA');
       r.end();
       return { type: 'cursor-shape', cursorId, hotspotX, hotspotY, width, height, rgba };
@@ -173,7 +211,8 @@ function parseBody(type: number, r: ByteReader): Message {
       const x = r.u16('x');
       const y = r.u16('y');
       const buttons = r.u8('buttons');
-      if ((buttons & ~POINTER_BUTTON_MASK) !== 0) r.fail('invalid-field', `unknown pointer button bits 0x${hex(buttons)}`);
+      if ((buttons & ~POINTER_BUTTON_MASK) !== 0)
+        r.fail('invalid-field', `unknown pointer button bits 0x${hex(buttons)}`);
       r.end();
       return { type: 'pointer', x, y, buttons };
     }

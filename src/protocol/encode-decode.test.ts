@@ -3,7 +3,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeMessage } from './encode.js';
 import { decodeClientMessage, decodeMessage, decodeServerMessage } from './decode.js';
-import { typeSpecs, MessageType, MAX_CLIENT_MESSAGE_BYTES, MAX_SERVER_MESSAGE_BYTES } from './message-type.js';
+import {
+  typeSpecs,
+  MessageType,
+  MAX_CLIENT_MESSAGE_BYTES,
+  MAX_SERVER_MESSAGE_BYTES,
+} from './message-type.js';
 import type { Message } from './messages.js';
 import { bytesToHex, hexToBytes, samples } from './test-samples.js';
 
@@ -22,7 +27,8 @@ for (const m of samples) {
     assert.ok(r.ok, r.ok ? '' : r.error.message);
     assert.deepEqual(plain(r.message), plain(m));
     // And through the direction-checked decoder of the side that receives it.
-    const receiver = spec.sender === 'client' ? decodeClientMessage : spec.sender === 'server' ? decodeServerMessage : null;
+    const receiver =
+      spec.sender === 'client' ? decodeClientMessage : spec.sender === 'server' ? decodeServerMessage : null;
     if (receiver) {
       const rr = receiver(bytes);
       assert.ok(rr.ok);
@@ -39,30 +45,63 @@ test('every message type has a sample', () => {
 });
 
 test('decodes a key press from literal hex', () => {
-  assert.deepEqual(decodeClientMessage(hexToBytes('02 61000000 01')), { ok: true, message: { type: 'key', keysym: 0x61, down: true } });
-  assert.deepEqual(decodeClientMessage(hexToBytes('02 0dff0000 00')), { ok: true, message: { type: 'key', keysym: 0xff0d, down: false } });
+  assert.deepEqual(decodeClientMessage(hexToBytes('02 61000000 01')), {
+    ok: true,
+    message: { type: 'key', keysym: 0x61, down: true },
+  });
+  assert.deepEqual(decodeClientMessage(hexToBytes('02 0dff0000 00')), {
+    ok: true,
+    message: { type: 'key', keysym: 0xff0d, down: false },
+  });
 });
 
 test('decodes pointer, wheel, frame-shown, request-keyframe from literal hex', () => {
-  assert.deepEqual(decodeClientMessage(hexToBytes('03 6400 c800 05')), { ok: true, message: { type: 'pointer', x: 100, y: 200, buttons: 5 } });
-  assert.deepEqual(decodeClientMessage(hexToBytes('04 0000 88ff')), { ok: true, message: { type: 'wheel', dx: 0, dy: -120 } });
+  assert.deepEqual(decodeClientMessage(hexToBytes('03 6400 c800 05')), {
+    ok: true,
+    message: { type: 'pointer', x: 100, y: 200, buttons: 5 },
+  });
+  assert.deepEqual(decodeClientMessage(hexToBytes('04 0000 88ff')), {
+    ok: true,
+    message: { type: 'wheel', dx: 0, dy: -120 },
+  });
   assert.deepEqual(decodeClientMessage(hexToBytes('05 07000000 0000000080842e41')), {
     ok: true,
     message: { type: 'frame-shown', sequence: 7, timestampUs: 1_000_000 },
   });
-  assert.deepEqual(decodeClientMessage(hexToBytes('06')), { ok: true, message: { type: 'request-keyframe' } });
+  assert.deepEqual(decodeClientMessage(hexToBytes('06')), {
+    ok: true,
+    message: { type: 'request-keyframe' },
+  });
 });
 
 test('decodes shared messages from literal hex', () => {
-  assert.deepEqual(decodeServerMessage(hexToBytes('80 68c3a9')), { ok: true, message: { type: 'clipboard-text', text: 'hé' } });
-  assert.deepEqual(decodeServerMessage(hexToBytes('81 01000000 0000000000000000')), { ok: true, message: { type: 'ping', nonce: 1, timestampUs: 0 } });
-  assert.deepEqual(decodeClientMessage(hexToBytes('82 02000000 000000000000f03f')), { ok: true, message: { type: 'pong', nonce: 2, timestampUs: 1 } });
-  assert.deepEqual(decodeClientMessage(hexToBytes('83 e803 627965')), { ok: true, message: { type: 'close', code: 1000, reason: 'bye' } });
+  assert.deepEqual(decodeServerMessage(hexToBytes('80 68c3a9')), {
+    ok: true,
+    message: { type: 'clipboard-text', text: 'hé' },
+  });
+  assert.deepEqual(decodeServerMessage(hexToBytes('81 01000000 0000000000000000')), {
+    ok: true,
+    message: { type: 'ping', nonce: 1, timestampUs: 0 },
+  });
+  assert.deepEqual(decodeClientMessage(hexToBytes('82 02000000 000000000000f03f')), {
+    ok: true,
+    message: { type: 'pong', nonce: 2, timestampUs: 1 },
+  });
+  assert.deepEqual(decodeClientMessage(hexToBytes('83 e803 627965')), {
+    ok: true,
+    message: { type: 'close', code: 1000, reason: 'bye' },
+  });
 });
 
 test('decodes server messages from literal hex', () => {
-  assert.deepEqual(decodeServerMessage(hexToBytes('46 8007 3804')), { ok: true, message: { type: 'screen-size', width: 1920, height: 1080 } });
-  assert.deepEqual(decodeServerMessage(hexToBytes('45 0a00 1400')), { ok: true, message: { type: 'cursor-position', x: 10, y: 20 } });
+  assert.deepEqual(decodeServerMessage(hexToBytes('46 8007 3804')), {
+    ok: true,
+    message: { type: 'screen-size', width: 1920, height: 1080 },
+  });
+  assert.deepEqual(decodeServerMessage(hexToBytes('45 0a00 1400')), {
+    ok: true,
+    message: { type: 'cursor-position', x: 10, y: 20 },
+  });
   const v = decodeServerMessage(hexToBytes('42 01 2a000000 0000000080842e41 8002 e001 00000001 6588'));
   assert.ok(v.ok && v.message.type === 'video-frame');
   assert.equal(v.message.keyframe, true);
@@ -140,10 +179,22 @@ test('the encoder refuses values the decoder would refuse', () => {
     RangeError,
   );
   assert.throws(
-    () => encodeMessage({ type: 'cursor-shape', cursorId: 1, hotspotX: 0, hotspotY: 0, width: 2, height: 2, rgba: new Uint8Array(4) }),
+    () =>
+      encodeMessage({
+        type: 'cursor-shape',
+        cursorId: 1,
+        hotspotX: 0,
+        hotspotY: 0,
+        width: 2,
+        height: 2,
+        rgba: new Uint8Array(4),
+      }),
     RangeError,
   );
-  assert.throws(() => encodeMessage({ type: 'clipboard-text', text: 'x'.repeat(1024 * 1024 + 1) }), RangeError);
+  assert.throws(
+    () => encodeMessage({ type: 'clipboard-text', text: 'x'.repeat(1024 * 1024 + 1) }),
+    RangeError,
+  );
 });
 
 test('frame-size limits for each side cover their largest message', () => {

@@ -60,7 +60,8 @@ export function encodeMessage(m: Message): Uint8Array {
         .finish();
     case 'lossless-rect':
       payload(m.png, PNG_SIGNATURE.length, MAX_PNG_PAYLOAD, 'png');
-      if (!PNG_SIGNATURE.every((b, i) => m.png[i] === b)) throw new RangeError('png does not start with the PNG signature');
+      if (!PNG_SIGNATURE.every((b, i) => m.png[i] === b))
+        throw new RangeError('png does not start with the PNG signature');
       return new ByteWriter(MessageType.LosslessRect)
         .u16(m.x, 'x')
         .u16(m.y, 'y')
@@ -69,10 +70,14 @@ export function encodeMessage(m: Message): Uint8Array {
         .bytes(m.png)
         .finish();
     case 'cursor-shape': {
-      if (m.width > MAX_CURSOR_SIDE || m.height > MAX_CURSOR_SIDE) throw new RangeError(`cursor larger than ${MAX_CURSOR_SIDE}`);
-      if ((m.width === 0) !== (m.height === 0)) throw new RangeError('cursor width and height must both be 0 or both positive');
-      if (m.rgba.byteLength !== m.width * m.height * 4) throw new RangeError('cursor rgba must be width*height*4 bytes');
-      if (m.width > 0 && (m.hotspotX >= m.width || m.hotspotY >= m.height)) throw new RangeError('cursor hotspot outside the image');
+      if (m.width > MAX_CURSOR_SIDE || m.height > MAX_CURSOR_SIDE)
+        throw new RangeError(`cursor larger than ${MAX_CURSOR_SIDE}`);
+      if ((m.width === 0) !== (m.height === 0))
+        throw new RangeError('cursor width and height must both be 0 or both positive');
+      if (m.rgba.byteLength !== m.width * m.height * 4)
+        throw new RangeError('cursor rgba must be width*height*4 bytes');
+      if (m.width > 0 && (m.hotspotX >= m.width || m.hotspotY >= m.height))
+        throw new RangeError('cursor hotspot outside the image');
       return new ByteWriter(MessageType.CursorShape)
         .u32(m.cursorId, 'cursorId')
         .u16(m.hotspotX, 'hotspotX')
@@ -95,12 +100,19 @@ export function encodeMessage(m: Message): Uint8Array {
         .u8(m.down ? 1 : 0, 'down')
         .finish();
     case 'pointer':
-      if ((m.buttons & ~POINTER_BUTTON_MASK) !== 0) throw new RangeError(`unknown pointer button bits ${m.buttons}`);
-      return new ByteWriter(MessageType.Pointer).u16(m.x, 'x').u16(m.y, 'y').u8(m.buttons, 'buttons').finish();
+      if ((m.buttons & ~POINTER_BUTTON_MASK) !== 0)
+        throw new RangeError(`unknown pointer button bits ${m.buttons}`);
+      return new ByteWriter(MessageType.Pointer)
+        .u16(m.x, 'x')
+        .u16(m.y, 'y')
+        .u8(m.buttons, 'buttons')
+        .finish();
     case 'wheel':
       return new ByteWriter(MessageType.Wheel).i16(m.dx, 'dx').i16(m.dy, 'dy').finish();
     case 'clipboard-text':
-      return new ByteWriter(MessageType.ClipboardText).bytes(encodeText(m.text, 'clipboard text', MAX_CLIPBOARD_BYTES)).finish();
+      return new ByteWriter(MessageType.ClipboardText)
+        .bytes(encodeText(m.text, 'clipboard text', MAX_CLIPBOARD_BYTES))
+        .finish();
     case 'frame-shown':
       return new ByteWriter(MessageType.FrameShown)
         .u32(m.sequence, 'sequence')
@@ -116,7 +128,10 @@ export function encodeMessage(m: Message): Uint8Array {
         .finish();
     case 'close':
       // A reason is for people; cutting an over-long one is better than failing to close.
-      return new ByteWriter(MessageType.Close).u16(m.code, 'code').bytes(truncateUtf8(m.reason, MAX_CLOSE_REASON_BYTES)).finish();
+      return new ByteWriter(MessageType.Close)
+        .u16(m.code, 'code')
+        .bytes(truncateUtf8(m.reason, MAX_CLOSE_REASON_BYTES))
+        .finish();
   }
 }
 
@@ -126,7 +141,8 @@ function positive(v: number, what: string): number {
 }
 
 function payload(b: Uint8Array, min: number, max: number, what: string): void {
-  if (b.byteLength < min || b.byteLength > max) throw new RangeError(`${what} must be ${min}..${max} bytes, got ${b.byteLength}`);
+  if (b.byteLength < min || b.byteLength > max)
+    throw new RangeError(`${what} must be ${min}..${max} bytes, got ${b.byteLength}`);
 }
 
 function bad(what: string, v: number): never {

@@ -66,7 +66,10 @@ test('another wire-protocol version is refused with both versions named', () => 
 });
 
 test('the codec is the server-preferred one the client decodes; none in common is refused', () => {
-  assert.deepEqual(evaluateClientHello(hello({ codecs: ['png', 'h264'] }), offer), { ok: true, codec: 'h264' });
+  assert.deepEqual(evaluateClientHello(hello({ codecs: ['png', 'h264'] }), offer), {
+    ok: true,
+    codec: 'h264',
+  });
   assert.deepEqual(evaluateClientHello(hello({ codecs: ['png'] }), offer), { ok: true, codec: 'png' });
   const r = evaluateClientHello(hello({ codecs: ['vp9'] }), offer);
   assert.ok(!r.ok);

@@ -38,7 +38,12 @@ export function evaluateClientHello(hello: ClientHello, offer: ServerOffer): Hel
   }
   const verdict = clientCompatibility(offer.serverVersion, hello.clientVersion);
   if (!verdict.ok) {
-    return { ok: false, closeCode: CloseCode.VersionRefused, errorCode: 'CLIENT_TOO_OLD', reason: capitalise(verdict.explanation) };
+    return {
+      ok: false,
+      closeCode: CloseCode.VersionRefused,
+      errorCode: 'CLIENT_TOO_OLD',
+      reason: capitalise(verdict.explanation),
+    };
   }
   if (hello.protocolVersion !== PROTOCOL_VERSION) {
     return {

@@ -10,7 +10,12 @@ import { CloseCode } from './close-code.js';
 import { hexToBytes, samples } from './test-samples.js';
 
 // Types whose last field is "the rest of the message": some of their prefixes are themselves valid messages.
-const restPayload = new Set<number>([MessageType.VideoFrame, MessageType.LosslessRect, MessageType.ClipboardText, MessageType.Close]);
+const restPayload = new Set<number>([
+  MessageType.VideoFrame,
+  MessageType.LosslessRect,
+  MessageType.ClipboardText,
+  MessageType.Close,
+]);
 
 test('truncation at every byte position is a typed error, never a throw', () => {
   for (const m of samples) {
@@ -26,7 +31,10 @@ test('truncation at every byte position is a typed error, never a throw', () => 
       }
       if (restPayload.has(full[0]!) && res.ok) continue;
       assert.ok(!res.ok, `${m.type} cut at ${n}/${full.byteLength} must not decode`);
-      assert.ok(['truncated', 'invalid-utf8', 'invalid-field'].includes(res.error.kind), `${m.type} at ${n}: ${res.error.kind}`);
+      assert.ok(
+        ['truncated', 'invalid-utf8', 'invalid-field'].includes(res.error.kind),
+        `${m.type} at ${n}: ${res.error.kind}`,
+      );
       void r;
     }
   }

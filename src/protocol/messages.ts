@@ -149,7 +149,8 @@ export interface Close {
 }
 
 export type ClientMessage = ClientHello | Key | Pointer | Wheel | FrameShown | RequestKeyframe;
-export type ServerMessage = ServerHello | VideoFrame | LosslessRect | CursorShape | CursorPosition | ScreenSize;
+export type ServerMessage =
+  ServerHello | VideoFrame | LosslessRect | CursorShape | CursorPosition | ScreenSize;
 export type SharedMessage = ClipboardText | Ping | Pong | Close;
 export type Message = ClientMessage | ServerMessage | SharedMessage;
 

@@ -22,7 +22,8 @@ export interface ProtocolError {
   readonly offset?: number;
 }
 
-export type DecodeResult<M> = { readonly ok: true; readonly message: M } | { readonly ok: false; readonly error: ProtocolError };
+export type DecodeResult<M> =
+  { readonly ok: true; readonly message: M } | { readonly ok: false; readonly error: ProtocolError };
 
 /** The close code to send when a peer's message fails to decode: the connection ends, nothing else does. */
 export function closeCodeFor(error: ProtocolError): number {

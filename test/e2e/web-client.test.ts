@@ -42,13 +42,37 @@ interface Conn {
   readonly received: FromClient[];
 }
 
+/** window.opendcv as the page exposes it (web/viewer-state.ts), for code that runs in the page. */
+interface PageGlobals {
+  opendcv: {
+    readonly state: string;
+    readonly framesDecoded: number;
+    readonly lastFrameSeq: number | undefined;
+    readonly losslessRects: number;
+    readonly reconnects: number;
+    readonly closeCode: number | undefined;
+    readonly clipboardText: string;
+    readonly remoteWidth: number;
+    readonly remoteHeight: number;
+    readonly codec: string | undefined;
+    readonly decoder: string | undefined;
+    readonly cursor: string;
+    screenshot(): Promise<string>;
+    pixels(): Promise<{ width: number; height: number; rgbaBase64: string }>;
+  };
+}
+
 type OnHello = (c: Conn, hello: Extract<FromClient, { type: 'client-hello' }>) => void;
 
 function ffmpeg(args: string[]): Buffer {
   return execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', ...args], { maxBuffer: 1 << 28 });
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 15_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  ms = 15_000,
+): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await probe();
@@ -86,24 +110,77 @@ describe('web client in Chromium', () => {
 
   before(async () => {
     const h264 = ffmpeg([
-      '-f', 'lavfi', '-i', `testsrc=size=${W}x${H}:rate=30`, '-frames:v', String(FRAMES),
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-bf', '0', '-pix_fmt', 'yuv420p', '-f', 'h264', '-',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc=size=${W}x${H}:rate=30`,
+      '-frames:v',
+      String(FRAMES),
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-tune',
+      'zerolatency',
+      '-bf',
+      '0',
+      '-pix_fmt',
+      'yuv420p',
+      '-f',
+      'h264',
+      '-',
     ]);
     const split = splitAccessUnits(h264);
     units = [...split.units, split.rest];
     assert.equal(units.length, FRAMES, 'one access unit per frame');
     assert.ok(isKeyframe(units[0]!));
-    reference = execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'h264', '-i', '-', '-f', 'rawvideo', '-pix_fmt', 'rgba', '-'], {
-      input: h264,
-      maxBuffer: 1 << 28,
-    });
+    reference = execFileSync(
+      'ffmpeg',
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-f',
+        'h264',
+        '-i',
+        '-',
+        '-f',
+        'rawvideo',
+        '-pix_fmt',
+        'rgba',
+        '-',
+      ],
+      {
+        input: h264,
+        maxBuffer: 1 << 28,
+      },
+    );
     assert.equal(reference.length, W * H * 4 * FRAMES);
     // From raw RGB, so the PNG holds exactly 255,0,0 (a lavfi colour source would go through YUV).
     const red = Buffer.alloc(64 * 64 * 3);
     for (let i = 0; i < red.length; i += 3) red[i] = 255;
     redPng = execFileSync(
       'ffmpeg',
-      ['-hide_banner', '-loglevel', 'error', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', '64x64', '-i', '-', '-frames:v', '1', '-c:v', 'png', '-f', 'image2pipe', '-'],
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-f',
+        'rawvideo',
+        '-pix_fmt',
+        'rgb24',
+        '-s',
+        '64x64',
+        '-i',
+        '-',
+        '-frames:v',
+        '1',
+        '-c:v',
+        'png',
+        '-f',
+        'image2pipe',
+        '-',
+      ],
       { input: red },
     );
 
@@ -111,7 +188,12 @@ describe('web client in Chromium', () => {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       if (path === '/api/sessions') {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify([{ id: 'test-session', name: 'Test session', owner: 'alice' }, { id: 'other', name: 'other', owner: 'bob' }]));
+        res.end(
+          JSON.stringify([
+            { id: 'test-session', name: 'Test session', owner: 'alice' },
+            { id: 'other', name: 'other', owner: 'bob' },
+          ]),
+        );
         return;
       }
       const file = path === '/' ? 'index.html' : path.slice(1);
@@ -137,7 +219,8 @@ describe('web client in Chromium', () => {
         assert.ok(r.ok, r.ok ? '' : r.error.message);
         c.received.push(r.message);
         if (r.message.type === 'client-hello') onHello(c, r.message);
-        if (r.message.type === 'ping') send(c, { type: 'pong', nonce: r.message.nonce, timestampUs: performance.now() * 1000 });
+        if (r.message.type === 'ping')
+          send(c, { type: 'pong', nonce: r.message.nonce, timestampUs: performance.now() * 1000 });
       });
     });
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
@@ -146,7 +229,15 @@ describe('web client in Chromium', () => {
 
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1024, height: 768 } });
     page.on('pageerror', (e) => console.error('page error:', e.message));
@@ -162,7 +253,9 @@ describe('web client in Chromium', () => {
   test('without a session id the page lists the sessions as links', async () => {
     await page.goto(base);
     const links = await waitFor('session links', async () => {
-      const l = await page.$$eval('#sessions a', (as) => as.map((a) => [a.getAttribute('href'), a.textContent]));
+      const l = await page.$$eval('#sessions a', (as) =>
+        as.map((a) => [a.getAttribute('href'), a.textContent]),
+      );
       return l.length === 2 ? l : undefined;
     });
     assert.deepEqual(links[0], ['#test-session', 'Test session (test-session)']);
@@ -174,11 +267,27 @@ describe('web client in Chromium', () => {
     onHello = (c, hello) => {
       serverHello(c, hello.sessionId);
       // A 2x2 cursor, opaque blue, hotspot at 1,1.
-      send(c, { type: 'cursor-shape', cursorId: 1, hotspotX: 1, hotspotY: 1, width: 2, height: 2, rgba: new Uint8Array(16).map((_, i) => (i % 4 === 2 || i % 4 === 3 ? 255 : 0)) });
+      send(c, {
+        type: 'cursor-shape',
+        cursorId: 1,
+        hotspotX: 1,
+        hotspotY: 1,
+        width: 2,
+        height: 2,
+        rgba: new Uint8Array(16).map((_, i) => (i % 4 === 2 || i % 4 === 3 ? 255 : 0)),
+      });
       let i = 0;
       const timer = setInterval(() => {
         if (i >= FRAMES || c.ws.readyState !== c.ws.OPEN) return clearInterval(timer);
-        send(c, { type: 'video-frame', keyframe: isKeyframe(units[i]!), sequence: 1000 + i, timestampUs: 5_000_000 + i * 33_333, width: W, height: H, data: units[i]! });
+        send(c, {
+          type: 'video-frame',
+          keyframe: isKeyframe(units[i]!),
+          sequence: 1000 + i,
+          timestampUs: 5_000_000 + i * 33_333,
+          width: W,
+          height: H,
+          data: units[i]!,
+        });
         i++;
       }, 33);
     };
@@ -188,9 +297,14 @@ describe('web client in Chromium', () => {
     assert.equal(hello.clientVersion, '2026.0.0');
     assert.equal(hello.protocolVersion, 1);
     assert.equal(hello.sessionId, 'test-session');
-    assert.ok(hello.codecs.includes('h264'), `codecs ${hello.codecs.join(',')}: Chromium's WebCodecs must decode H.264`);
+    assert.ok(
+      hello.codecs.includes('h264'),
+      `codecs ${hello.codecs.join(',')}: Chromium's WebCodecs must decode H.264`,
+    );
 
-    await waitFor('all frames decoded', () => page.evaluate(() => (globalThis as any).opendcv.framesDecoded >= 30));
+    await waitFor('all frames decoded', () =>
+      page.evaluate(() => (globalThis as unknown as PageGlobals).opendcv.framesDecoded >= 30),
+    );
     const shown = await waitFor('30 FrameShown', () => {
       const s = c.received.filter((m) => m.type === 'frame-shown');
       return s.length >= FRAMES ? s : undefined;
@@ -199,7 +313,7 @@ describe('web client in Chromium', () => {
       shown.map((m) => [m.sequence, m.timestampUs]),
       Array.from({ length: FRAMES }, (_, i) => [1000 + i, 5_000_000 + i * 33_333]),
     );
-    const state = await page.evaluate(() => ({ ...(globalThis as any).opendcv }));
+    const state = await page.evaluate(() => ({ ...(globalThis as unknown as PageGlobals).opendcv }));
     assert.equal(state.state, 'connected');
     assert.equal(state.lastFrameSeq, 1000 + FRAMES - 1);
     assert.equal(state.remoteWidth, W);
@@ -207,10 +321,16 @@ describe('web client in Chromium', () => {
     assert.equal(state.codec, 'h264');
     assert.equal(state.decoder, 'worker');
     assert.match(state.cursor, /^url\("?data:image\/png;base64,.*"?\) 1 1, default$/);
-    assert.equal(await page.$eval('#status', (e) => (e as any).dataset['state']), 'connected');
+    assert.equal(
+      await page.$eval(
+        '#status',
+        (e) => (e as unknown as { dataset: Record<string, string> }).dataset['state'],
+      ),
+      'connected',
+    );
 
     // The canvas holds the last frame: compare it with ffmpeg's decode of the same access unit.
-    const px = await page.evaluate(() => (globalThis as any).opendcv.pixels());
+    const px = await page.evaluate(() => (globalThis as unknown as PageGlobals).opendcv.pixels());
     assert.equal(px.width, W);
     assert.equal(px.height, H);
     const canvas = Buffer.from(px.rgbaBase64, 'base64');
@@ -231,13 +351,18 @@ describe('web client in Chromium', () => {
 
     // Lossless refinement: a red PNG painted over the video at 100,60.
     send(c, { type: 'lossless-rect', x: 100, y: 60, width: 64, height: 64, png: redPng });
-    await waitFor('lossless rect painted', () => page.evaluate(() => (globalThis as any).opendcv.losslessRects >= 1));
-    const after = Buffer.from((await page.evaluate(() => (globalThis as any).opendcv.pixels())).rgbaBase64, 'base64');
+    await waitFor('lossless rect painted', () =>
+      page.evaluate(() => (globalThis as unknown as PageGlobals).opendcv.losslessRects >= 1),
+    );
+    const after = Buffer.from(
+      (await page.evaluate(() => (globalThis as unknown as PageGlobals).opendcv.pixels())).rgbaBase64,
+      'base64',
+    );
     const at = (x: number, y: number): number[] => [...after.subarray((y * W + x) * 4, (y * W + x) * 4 + 4)];
     assert.deepEqual(at(100, 60), [255, 0, 0, 255]);
     assert.deepEqual(at(163, 123), [255, 0, 0, 255]);
     assert.notDeepEqual(at(164, 124), [255, 0, 0, 255]);
-    const png = await page.evaluate(() => (globalThis as any).opendcv.screenshot());
+    const png = await page.evaluate(() => (globalThis as unknown as PageGlobals).opendcv.screenshot());
     assert.match(png, /^data:image\/png;base64,/);
   });
 
@@ -250,7 +375,12 @@ describe('web client in Chromium', () => {
     await page.keyboard.press('Shift+A');
     await page.keyboard.press('F5');
     // Playwright's US layout has no €; a synthetic event is what a European layout's browser would deliver.
-    await page.dispatchEvent('#screen', 'keydown', { key: '€', code: 'KeyE', bubbles: true, cancelable: true });
+    await page.dispatchEvent('#screen', 'keydown', {
+      key: '€',
+      code: 'KeyE',
+      bubbles: true,
+      cancelable: true,
+    });
     await page.dispatchEvent('#screen', 'keyup', { key: '€', code: 'KeyE', bubbles: true, cancelable: true });
     const keys = await waitFor('key events', () => {
       const k = c.received.slice(keysBefore).filter((m) => m.type === 'key');
@@ -285,7 +415,12 @@ describe('web client in Chromium', () => {
       const p = c.received.slice(before).filter((m) => m.type === 'pointer');
       return p.some((m) => m.buttons === 0 && p.some((q) => q.buttons === 1)) ? p : undefined;
     });
-    assert.deepEqual(clicks.filter((p) => p.buttons === 1).at(-1), { type: 'pointer', x: 100, y: 50, buttons: 1 });
+    assert.deepEqual(clicks.filter((p) => p.buttons === 1).at(-1), {
+      type: 'pointer',
+      x: 100,
+      y: 50,
+      buttons: 1,
+    });
     assert.deepEqual(clicks.at(-1), { type: 'pointer', x: 100, y: 50, buttons: 0 });
 
     // A window smaller than the screen: the canvas scales down, coordinates still land on remote pixels.
@@ -314,12 +449,17 @@ describe('web client in Chromium', () => {
   test('clipboard text arrives from the session, and a paste reaches it before the Ctrl+V keys', async () => {
     const c = conns.at(-1)!;
     send(c, { type: 'clipboard-text', text: 'from the session ✓' });
-    await waitFor('clipboard text', () => page.evaluate(() => (globalThis as any).opendcv.clipboardText === 'from the session ✓'));
+    await waitFor('clipboard text', () =>
+      page.evaluate(
+        () => (globalThis as unknown as PageGlobals).opendcv.clipboardText === 'from the session ✓',
+      ),
+    );
 
     await page.focus('#screen');
     const before = c.received.length;
     await page.evaluate(() => {
       // Runs in the page; this file is compiled without the DOM's types.
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- DOM constructors, absent from Node's types
       const g = globalThis as any;
       const screen = g.document.getElementById('screen');
       const init = { key: 'Control', code: 'ControlLeft', ctrlKey: true, bubbles: true, cancelable: true };
@@ -327,7 +467,9 @@ describe('web client in Chromium', () => {
       screen.dispatchEvent(new g.KeyboardEvent('keydown', { ...init, key: 'v', code: 'KeyV' }));
       const data = new g.DataTransfer();
       data.setData('text/plain', 'pasted text');
-      screen.dispatchEvent(new g.ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+      screen.dispatchEvent(
+        new g.ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }),
+      );
       screen.dispatchEvent(new g.KeyboardEvent('keyup', { ...init, key: 'v', code: 'KeyV' }));
       screen.dispatchEvent(new g.KeyboardEvent('keyup', { ...init, ctrlKey: false }));
     });
@@ -345,17 +487,28 @@ describe('web client in Chromium', () => {
     onHello = (c, hello) => serverHello(c, hello.sessionId);
     const before = conns.length;
     conns.at(-1)!.ws.terminate();
-    await waitFor('reconnected', () => conns.length > before && conns.at(-1)!.received.some((m) => m.type === 'client-hello'));
-    await waitFor('connected again', () => page.evaluate(() => (globalThis as any).opendcv.state === 'connected'));
-    assert.ok((await page.evaluate(() => (globalThis as any).opendcv.reconnects)) >= 1);
+    await waitFor(
+      'reconnected',
+      () => conns.length > before && conns.at(-1)!.received.some((m) => m.type === 'client-hello'),
+    );
+    await waitFor('connected again', () =>
+      page.evaluate(() => (globalThis as unknown as PageGlobals).opendcv.state === 'connected'),
+    );
+    assert.ok((await page.evaluate(() => (globalThis as unknown as PageGlobals).opendcv.reconnects)) >= 1);
 
-    const reason = 'Client 2016.0.0 is older than 2017.0.0, the oldest this server (2026.0.0) accepts; update the client.';
+    const reason =
+      'Client 2016.0.0 is older than 2017.0.0, the oldest this server (2026.0.0) accepts; update the client.';
     const c = conns.at(-1)!;
     send(c, { type: 'close', code: CloseCode.VersionRefused, reason });
     c.ws.close(CloseCode.VersionRefused);
-    await waitFor('closed state', () => page.evaluate(() => (globalThis as any).opendcv.state === 'closed'));
+    await waitFor('closed state', () =>
+      page.evaluate(() => (globalThis as unknown as PageGlobals).opendcv.state === 'closed'),
+    );
     assert.equal(await page.$eval('#status-text', (e) => e.textContent), `Disconnected: ${reason}`);
-    assert.equal(await page.evaluate(() => (globalThis as any).opendcv.closeCode), CloseCode.VersionRefused);
+    assert.equal(
+      await page.evaluate(() => (globalThis as unknown as PageGlobals).opendcv.closeCode),
+      CloseCode.VersionRefused,
+    );
     const count = conns.length;
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(conns.length, count, 'no reconnect after a refusal');
