@@ -13,6 +13,11 @@ import { ControlSocketServer } from './control-socket.js';
 import { Logger, parseLogLevel } from './logger.js';
 import { claimPidFile, releasePidFile } from './pid-file.js';
 import { readServerConfig } from './server-config.js';
+import { loadTlsIdentity } from './tls-identity.js';
+import { ViewerHub } from './viewer-hub.js';
+import { WebEndpoint } from './web-endpoint.js';
+import type { SessionMedia } from './session-media.js';
+import { openSessionMedia } from './session-media-x11.js';
 import { admitSession, evaluateLicense, licenseRefusal, type LicenseStatus } from './license-gate.js';
 
 export interface DcvServerOptions {
@@ -41,6 +46,9 @@ export function sessionSettings(config: DcvConfig, paths: HostPaths): SessionSet
 export class DcvServer {
   private stopping: Promise<void> | null = null;
   private license: LicenseStatus | null = null;
+  private web: WebEndpoint | null = null;
+  private viewers: ViewerHub | null = null;
+  private readonly media = new Map<string, Promise<SessionMedia>>();
 
   private constructor(
     readonly paths: HostPaths,
@@ -62,8 +70,12 @@ export class DcvServer {
     const sessions = new SessionTable(sessionSettings(config, paths), {
       created: (s) =>
         sessionLog.info(`Session '${s.id}' created (owner:${s.owner} type:${s.type} display:${s.x11Display})`),
-      ended: (s, reason) => sessionLog.info(`Session '${s.id}' ended: ${reason}`),
+      ended: (s, reason) => {
+        sessionLog.info(`Session '${s.id}' ended: ${reason}`);
+        server.sessionEnded(s);
+      },
     });
+    // The session events above only fire once sessions exist, long after `server` is assigned.
     const server = new DcvServer(paths, config, log, sessions, null);
     try {
       log.info(`opendcv ${SERVER_VERSION} starting (pid ${process.pid}, configuration ${paths.configFile})`);
@@ -79,13 +91,48 @@ export class DcvServer {
         (caller, method, params) => server.handle(caller, method as ControlMethod, params),
         (e) => log.error(`control socket: ${(e as Error).stack ?? String(e)}`),
       );
+      await server.startWebEndpoint();
       await server.createAutomaticConsoleSession();
-      log.info(`dcvserver ready; control socket ${paths.controlSocket}`);
+      log.info(`dcvserver ready; control socket ${paths.controlSocket}; web on ${server.web?.addresses.join(', ')}`);
       return server;
     } catch (e) {
       await server.stop('start failed');
       throw e;
     }
+  }
+
+  private async startWebEndpoint(): Promise<void> {
+    const tls = await loadTlsIdentity(this.paths);
+    if (tls.generated) this.log.info(`Generated a self-signed TLS certificate in ${this.paths.tlsCert}`);
+    if (this.config.security.authentication === 'none') {
+      this.log.warn("authentication='none': every viewer is admitted as the session owner; use it only on a trusted network");
+    }
+    const viewerLog = this.log.child('viewer');
+    this.viewers = new ViewerHub({
+      config: this.config,
+      sessions: this.sessions,
+      log: viewerLog,
+      mediaFor: (session) => this.mediaFor(session),
+      licenseRefusal: () => this.connectionRefusal(),
+    });
+    this.web = await WebEndpoint.start({ config: this.config, tls, sessions: this.sessions, viewers: this.viewers, log: viewerLog });
+  }
+
+  private mediaFor(session: Session): Promise<SessionMedia> {
+    let m = this.media.get(session.id);
+    if (m === undefined) {
+      m = openSessionMedia(session, this.config, this.log.child('media'));
+      this.media.set(session.id, m);
+      m.catch(() => this.media.delete(session.id));
+    }
+    return m;
+  }
+
+  private sessionEnded(s: Session): void {
+    this.viewers?.sessionEnded(s.id);
+    const m = this.media.get(s.id);
+    this.media.delete(s.id);
+    void m?.then((media) => media.dispose()).catch(() => undefined);
   }
 
   /**
@@ -131,8 +178,8 @@ export class DcvServer {
     const license = this.license;
     const licensed = license?.mode === 'licensed';
     return describeSession(s, {
-      connections: 0,
-      lastDisconnection: null,
+      connections: this.viewers?.forSession(s.id).length ?? 0,
+      lastDisconnection: this.viewers?.lastDisconnectionOf(s.id) ?? null,
       licensingMode: licensed ? 'license-file' : license?.mode === 'evaluation' ? 'demo' : 'unlicensed',
       licenses: [
         {
@@ -183,10 +230,14 @@ export class DcvServer {
         return null;
       case 'list-connections':
         this.sessions.get(caller, id());
-        return [];
+        return this.viewers?.describe(id()) ?? [];
       case 'close-connection': {
         this.sessions.get(caller, id());
-        throw new DcvError('CONNECTION_NOT_FOUND', `Session '${id()}' has no connection ${String(p['connection'])}.`);
+        const connection = num('connection');
+        if (connection === undefined) throw new DcvError('USAGE', 'A connection id is required.');
+        this.viewers?.closeConnection(id(), connection);
+        this.log.info(`Connection ${connection} of session '${id()}' closed by ${caller.name} (uid ${caller.uid})`);
+        return null;
       }
       case 'get-screenshot': {
         const s = this.sessions.get(caller, id());
@@ -212,7 +263,9 @@ export class DcvServer {
     this.stopping ??= (async () => {
       this.log.info(`dcvserver stopping: ${reason}`);
       await this.control?.close();
+      await this.web?.close();
       await this.sessions.closeAll();
+      await Promise.all([...this.media.values()].map((m) => m.then((x) => x.dispose()).catch(() => undefined)));
       releasePidFile(this.paths.pidFile);
       this.log.info('dcvserver stopped');
       await this.log.close();

@@ -1,0 +1,243 @@
+// One viewer on one WebSocket: the handshake (version rule, session, license, client limit), then video
+// and cursor out, input in. Every message is checked against what this viewer was granted; a malformed
+// or oversized message closes this connection alone.
+import type { WebSocket, RawData } from 'ws';
+import {
+  ALL_FEATURES,
+  CloseCode,
+  closeCodeFor,
+  decodeClientMessage,
+  encodeMessage,
+  evaluateClientHello,
+  Feature,
+  hasFeature,
+  PROTOCOL_VERSION,
+  type ClientHello,
+  type FromClient,
+  type Message,
+} from '../protocol/index.js';
+import type { Session } from '../session/session.js';
+import { SERVER_VERSION } from '../version/current.js';
+import type { Logger } from './logger.js';
+import type { CursorImage, LosslessPatch, MediaSink, SessionMedia, VideoChunk } from './session-media.js';
+
+/** More than this unsent on the socket and the viewer skips frames until the next key frame. */
+const BACKLOG_BYTES = 512 * 1024;
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+export const SERVER_CODECS = ['h264', 'png'] as const;
+
+export interface Admission {
+  readonly session: Session;
+  readonly media: SessionMedia;
+  /** The account this viewer acts as. */
+  readonly username: string;
+  readonly features: number;
+}
+
+export type Refusal = { readonly closeCode: number; readonly reason: string };
+
+export interface ViewerHost {
+  /** Decides whether this hello may join; a Refusal closes the connection with its reason. */
+  admit(hello: ClientHello, connection: ViewerConnection): Promise<Admission | Refusal>;
+  joined(connection: ViewerConnection): void;
+  left(connection: ViewerConnection): void;
+  readonly log: Logger;
+}
+
+export class ViewerConnection implements MediaSink {
+  readonly connectionTime = new Date();
+  lastInteraction = new Date();
+  clientVersion = '';
+  userAgent = '';
+  admission: Admission | null = null;
+  /** capture → shown latencies reported by the viewer (ms), most recent last. */
+  readonly latencies: number[] = [];
+  private detach: (() => void) | null = null;
+  private closed = false;
+  private handshakeTimer: NodeJS.Timeout | null;
+
+  constructor(
+    readonly id: number,
+    private readonly socket: WebSocket,
+    readonly clientAddress: string,
+    private readonly host: ViewerHost,
+  ) {
+    socket.binaryType = 'nodebuffer';
+    socket.on('message', (data: RawData, isBinary: boolean) => void this.receive(data, isBinary));
+    socket.on('close', () => this.cleanup());
+    socket.on('error', () => this.cleanup());
+    this.handshakeTimer = setTimeout(
+      () => this.close(CloseCode.HandshakeTimeout, 'No ClientHello within 10 seconds.'),
+      HANDSHAKE_TIMEOUT_MS,
+    );
+  }
+
+  get username(): string {
+    return this.admission?.username ?? '';
+  }
+
+  get sessionId(): string {
+    return this.admission?.session.id ?? '';
+  }
+
+  private send(message: Message): void {
+    if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
+    this.socket.send(encodeMessage(message), { binary: true });
+  }
+
+  /** Ends the connection with a Close message the viewer can show, then the WebSocket close. */
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.send({ type: 'close', code, reason });
+    this.closed = true;
+    // The WebSocket close reason is limited to 123 bytes; the Close message above carries it whole.
+    const short = Buffer.from(reason).subarray(0, 120).toString().replace(/\uFFFD+$/, '');
+    try {
+      this.socket.close(code, short);
+    } catch {
+      this.socket.terminate();
+    }
+    this.cleanup();
+  }
+
+  private async receive(data: RawData, isBinary: boolean): Promise<void> {
+    if (this.closed) return;
+    if (!isBinary || !Buffer.isBuffer(data)) {
+      this.close(CloseCode.ProtocolError, 'Only binary viewer-protocol messages are accepted.');
+      return;
+    }
+    const decoded = decodeClientMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    if (!decoded.ok) {
+      this.host.log.warn(`Connection ${this.id} from ${this.clientAddress}: ${decoded.error.message}; closing it`);
+      this.close(closeCodeFor(decoded.error), decoded.error.message);
+      return;
+    }
+    const m = decoded.message;
+    if (this.admission === null) {
+      if (m.type !== 'client-hello' || this.handshakeTimer === null) {
+        this.close(CloseCode.ProtocolError, `Expected ClientHello first, got ${m.type}.`);
+        return;
+      }
+      clearTimeout(this.handshakeTimer);
+      this.handshakeTimer = null;
+      await this.handshake(m);
+      return;
+    }
+    this.handle(m, this.admission);
+  }
+
+  private async handshake(hello: ClientHello): Promise<void> {
+    this.clientVersion = hello.clientVersion;
+    const verdict = evaluateClientHello(hello, { serverVersion: SERVER_VERSION, codecs: SERVER_CODECS });
+    if (!verdict.ok) {
+      this.host.log.warn(`Connection ${this.id} from ${this.clientAddress} refused: ${verdict.reason}`);
+      this.close(verdict.closeCode, verdict.reason);
+      return;
+    }
+    const result = await this.host.admit(hello, this);
+    if (this.closed) return;
+    if ('closeCode' in result) {
+      this.host.log.warn(`Connection ${this.id} from ${this.clientAddress} refused: ${result.reason}`);
+      this.close(result.closeCode, result.reason);
+      return;
+    }
+    this.admission = result;
+    const screen = result.media.screen();
+    this.send({
+      type: 'server-hello',
+      protocolVersion: PROTOCOL_VERSION,
+      serverVersion: SERVER_VERSION,
+      sessionId: result.session.id,
+      connectionId: this.id,
+      screenWidth: screen.width,
+      screenHeight: screen.height,
+      codec: verdict.codec,
+      features: result.features & ALL_FEATURES,
+    });
+    this.host.joined(this);
+    if (hasFeature(result.features, Feature.Display)) this.detach = result.media.attach(this);
+  }
+
+  private handle(m: FromClient, a: Admission): void {
+    switch (m.type) {
+      case 'key':
+        this.lastInteraction = new Date();
+        if (hasFeature(a.features, Feature.Keyboard)) a.media.key(m.keysym, m.down);
+        return;
+      case 'pointer':
+        this.lastInteraction = new Date();
+        if (hasFeature(a.features, Feature.Mouse)) a.media.pointer(m.x, m.y, m.buttons);
+        return;
+      case 'wheel':
+        this.lastInteraction = new Date();
+        if (hasFeature(a.features, Feature.Mouse)) a.media.wheel(m.dx, m.dy);
+        return;
+      case 'ping':
+        this.send({ type: 'pong', nonce: m.nonce, timestampUs: nowUs() });
+        return;
+      case 'frame-shown':
+        this.latencies.push((nowUs() - m.timestampUs) / 1000);
+        if (this.latencies.length > 600) this.latencies.splice(0, this.latencies.length - 600);
+        return;
+      case 'request-keyframe':
+        // Re-attaching makes the pipeline start this viewer at a fresh key frame.
+        if (this.detach !== null) {
+          this.detach();
+          this.detach = a.media.attach(this);
+        }
+        return;
+      case 'pong':
+      case 'clipboard-text':
+        return; // clipboard arrives with the clipboard work; until then it is ignored, never injected
+      case 'close':
+        this.close(CloseCode.Normal, 'Closed by the viewer.');
+        return;
+      case 'client-hello':
+        this.close(CloseCode.ProtocolError, 'ClientHello sent twice.');
+        return;
+    }
+  }
+
+  // --- MediaSink -------------------------------------------------------------------------------
+  video(chunk: VideoChunk): void {
+    this.send({ type: 'video-frame', ...chunk });
+  }
+  lossless(patch: LosslessPatch): void {
+    this.send({ type: 'lossless-rect', ...patch });
+  }
+  cursorShape(c: CursorImage): void {
+    this.send({ type: 'cursor-shape', cursorId: c.id, hotspotX: c.hotspotX, hotspotY: c.hotspotY, width: c.width, height: c.height, rgba: c.rgba });
+  }
+  cursorPosition(x: number, y: number): void {
+    this.send({ type: 'cursor-position', x, y });
+  }
+  screenSize(width: number, height: number): void {
+    this.send({ type: 'screen-size', width, height });
+  }
+  isBacklogged(): boolean {
+    return this.socket.bufferedAmount > BACKLOG_BYTES;
+  }
+
+  private cleanup(): void {
+    if (this.handshakeTimer !== null) {
+      clearTimeout(this.handshakeTimer);
+      this.handshakeTimer = null;
+    }
+    const wasJoined = this.admission !== null && !this.closedCleanly;
+    this.closed = true;
+    if (this.detach !== null) {
+      this.detach();
+      this.detach = null;
+    }
+    if (wasJoined) {
+      this.closedCleanly = true;
+      this.admission?.media.releaseAll();
+      this.host.left(this);
+    }
+  }
+  private closedCleanly = false;
+}
+
+export function nowUs(): number {
+  return Math.round((performance.timeOrigin + performance.now()) * 1000);
+}
