@@ -123,6 +123,63 @@ export const errorCatalogue = {
     exitStatus: 9,
     summary: 'The viewer decodes none of the codecs the server sends; use a browser with WebCodecs H.264 support.',
   },
+
+  // --- upgrade -----------------------------------------------------------------------------
+  UPGRADE_TARGET_INVALID: {
+    exitStatus: 10,
+    summary:
+      'The upgrade target is not a readable opendcv release, fails its sha256 manifest, or does not run here; get a fresh copy.',
+  },
+  UPGRADE_NOT_NEWER: {
+    exitStatus: 10,
+    summary:
+      'The target is not newer than the installed release; to go back use `dcv upgrade rollback`.',
+  },
+  UPGRADE_SESSIONS_RUNNING: {
+    exitStatus: 10,
+    summary:
+      'Sessions are running; close them (`dcv close-session`) or rerun with --close-sessions.',
+  },
+  UPGRADE_CONFIG_REJECTED: {
+    exitStatus: 10,
+    summary:
+      'The target release\'s `dcv config check` rejects the current dcv.conf; fix the keys it names first.',
+  },
+  UPGRADE_DISK_SPACE: {
+    exitStatus: 10,
+    summary:
+      'Not enough free space for the release and the configuration backup; free some and retry.',
+  },
+  UPGRADE_NOT_CONFIRMED: {
+    exitStatus: 10,
+    summary:
+      '`dcv upgrade apply` was not confirmed; answer y, or pass --yes when not on a terminal.',
+  },
+  UPGRADE_IN_PROGRESS: {
+    exitStatus: 10,
+    summary:
+      'Another `dcv upgrade` is running on this host (see `dcv upgrade status`); wait for it.',
+  },
+  UPGRADE_INTERRUPTED: {
+    exitStatus: 10,
+    summary:
+      'An earlier upgrade was interrupted; resume it with `dcv upgrade apply` of the same target, or `dcv upgrade rollback`.',
+  },
+  UPGRADE_NOTHING_TO_ROLL_BACK: {
+    exitStatus: 10,
+    summary:
+      'No upgrade is recorded to roll back (`dcv upgrade status` shows the journal).',
+  },
+  UPGRADE_ROLLED_BACK: {
+    exitStatus: 11,
+    summary:
+      'The upgrade failed after the server stopped and was undone: the previous release runs with the backed-up configuration; the message says which step failed.',
+  },
+  UPGRADE_ROLLBACK_FAILED: {
+    exitStatus: 12,
+    summary:
+      'Returning to the previous release failed; run `dcv upgrade rollback` again. The configuration backup is intact under /var/lib/dcv/backups.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
