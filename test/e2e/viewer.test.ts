@@ -1,0 +1,155 @@
+// The browser viewer end to end: a real dcvserver streams a real Xvfb session over HTTPS/WSS to Debian's
+// Chromium; typing and clicking in the page reach the session, and the canvas shows the session's pixels.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { decodeImage } from '../../src/codec/test-decode.js';
+import { freePort, launchChromium, openViewer, viewerScreenshot, viewerState } from './browser.js';
+import { dcv, dcvserver, makeDcvRoot, removeDcvRoot, sleep, waitFor, writeInit } from './harness.js';
+
+const W = 1024;
+const H = 768;
+
+function meanAbsDiff(a: Buffer, b: Buffer): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += Math.abs(a[i]! - b[i]!);
+  return sum / a.length;
+}
+
+describe('the browser viewer', () => {
+  let root: string;
+  let port: number;
+  let browser: Browser;
+  let page: Page;
+  let typedFile: string;
+  let clicksFile: string;
+
+  before(async () => {
+    port = await freePort();
+    root = makeDcvRoot(
+      `[connectivity]\nweb-port=${port}\nweb-listen-endpoints=['127.0.0.1']\n[security]\nauthentication='none'\n` +
+        `[session-management]\nvirtual-session-default-layout=[{'w':<${W}>, 'h':<${H}>, 'x':<0>, 'y':<0>}]\n`,
+    );
+    typedFile = join(root, 'typed.txt');
+    clicksFile = join(root, 'clicks.txt');
+    // No window manager: xev may then listen for button presses on the root window, next to a terminal.
+    const init = writeInit(
+      root,
+      'viewer-init',
+      `xsetroot -solid '#336699'\nxev -root -event button > ${clicksFile} &\n` +
+        `exec xterm -geometry 80x20+0+0 -fa Monospace -fs 11 -e /bin/bash --noprofile --norc`,
+    );
+    const up = await dcvserver(root, ['start']);
+    assert.equal(up.code, 0, up.stderr);
+    const created = await dcv(root, ['create-session', '--init', init, 'view-1']);
+    assert.equal(created.code, 0, created.stderr);
+    browser = await launchChromium();
+    page = await openViewer(browser, `https://127.0.0.1:${port}/#view-1`);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await dcvserver(root, ['stop']);
+    removeDcvRoot(root);
+  });
+
+  test('the page connects and decodes the session at its remote size', async () => {
+    const s = await waitFor('frames on the canvas', async () => {
+      const v = await viewerState(page);
+      return v.state === 'connected' && v.framesDecoded > 0 ? v : undefined;
+    });
+    assert.equal(s.remoteWidth, W);
+    assert.equal(s.remoteHeight, H);
+    const list = await dcv(root, ['list-connections', 'view-1']);
+    assert.match(list.stdout, /^Connection: \d+ \(user:root client-address:127\.0\.0\.1:\d+ client-version:2026\.0\.0\)\n$/);
+    const json = JSON.parse((await dcv(root, ['describe-session', '-j', 'view-1'])).stdout) as Record<string, unknown>;
+    assert.equal(json['num-of-connections'], 1);
+  });
+
+  test('a shell command typed into the page runs in the session', async () => {
+    const box = (await page.locator('#screen').boundingBox())!;
+    await page.mouse.click(box.x + 60, box.y + 60); // focus the page and the terminal
+    await page.keyboard.type(`echo "typed in the browser" > ${typedFile}`);
+    await page.keyboard.press('Enter');
+    const text = await waitFor('the file the shell writes', () =>
+      existsSync(typedFile) && readFileSync(typedFile, 'utf8').length > 0 ? readFileSync(typedFile, 'utf8') : undefined,
+    );
+    assert.equal(text, 'typed in the browser\n');
+  });
+
+  test('a click on the page reaches the session', async () => {
+    const box = (await page.locator('#screen').boundingBox())!;
+    const scale = box.width / W;
+    await page.mouse.click(box.x + 900 * scale, box.y + 700 * scale);
+    const log = await waitFor('xev to log the click', () => {
+      const t = existsSync(clicksFile) ? readFileSync(clicksFile, 'utf8') : '';
+      return t.includes('ButtonRelease') ? t : undefined;
+    });
+    assert.match(log, /ButtonPress event[^]*?button 1,/);
+    const at = /ButtonPress event[^]*?root:\(?\s*\d+,\d+\)?,? \(?(\d+),(\d+)\)?/.exec(log);
+    if (at !== null) {
+      assert.ok(Math.abs(Number(at[1]) - 900) <= 2 && Math.abs(Number(at[2]) - 700) <= 2, `click at ${at[1]},${at[2]}`);
+    }
+  });
+
+  test("the canvas shows the session's pixels, as dcv get-screenshot does", async () => {
+    await sleep(1500); // let the screen settle so the lossless refinement lands
+    const shotFile = join(root, 'server.png');
+    const r = await dcv(root, ['get-screenshot', '-o', shotFile, 'view-1']);
+    assert.equal(r.code, 0, r.stderr);
+    const server = decodeImage(readFileSync(shotFile));
+    const client = decodeImage(await viewerScreenshot(page));
+    assert.equal(client.width, server.width);
+    assert.equal(client.height, server.height);
+    const diff = meanAbsDiff(client.rgb, server.rgb);
+    assert.ok(diff < 2, `mean absolute difference ${diff.toFixed(2)} per channel`);
+    // And it is not a uniform frame: the terminal text and the blue root both appear.
+    const blue = [0x33, 0x66, 0x99];
+    const px = (x: number, y: number): number[] => [...client.rgb.subarray((y * W + x) * 3, (y * W + x) * 3 + 3)];
+    assert.ok(px(1000, 740).every((v, i) => Math.abs(v - blue[i]!) < 6), `root colour, got ${px(1000, 740).join(',')}`);
+  });
+
+  test('dcv close-connection drops the viewer, which says why', async () => {
+    const list = JSON.parse((await dcv(root, ['list-connections', '-j', 'view-1'])).stdout) as { id: number }[];
+    assert.equal(list.length, 1);
+    const r = await dcv(root, ['close-connection', 'view-1', String(list[0]!.id)]);
+    assert.equal(r.code, 0, r.stderr);
+    const s = await waitFor('the viewer to close', async () => {
+      const v = await viewerState(page);
+      return v.state === 'closed' ? v : undefined;
+    });
+    assert.equal(s.closeCode, 4008);
+    assert.match(s.closeReason ?? '', /administrator/);
+    assert.equal((await dcv(root, ['list-connections', 'view-1'])).stdout, 'There are no connections available.\n');
+  });
+
+  test('--max-concurrent-clients refuses the viewer past the limit', async () => {
+    const init = writeInit(root, 'idle-init', 'exec sleep 600');
+    assert.equal((await dcv(root, ['create-session', '--max-concurrent-clients', '1', '--init', init, 'one-only'])).code, 0);
+    const first = await openViewer(browser, `https://127.0.0.1:${port}/#one-only`);
+    await waitFor('the first viewer', async () => ((await viewerState(first)).state === 'connected' ? true : undefined));
+    const second = await openViewer(browser, `https://127.0.0.1:${port}/#one-only`);
+    const s = await waitFor('the second viewer to be refused', async () => {
+      const v = await viewerState(second);
+      return v.state === 'closed' ? v : undefined;
+    });
+    assert.equal(s.closeCode, 4007);
+    assert.match(s.closeReason ?? '', /max-concurrent-clients/);
+    await first.close();
+    await second.close();
+    assert.equal((await dcv(root, ['close-session', 'one-only'])).code, 0);
+  });
+
+  test('a session closed under its viewer tells the viewer', async () => {
+    const v = await openViewer(browser, `https://127.0.0.1:${port}/#view-1`);
+    await waitFor('connected', async () => ((await viewerState(v)).state === 'connected' ? true : undefined));
+    assert.equal((await dcv(root, ['close-session', 'view-1'])).code, 0);
+    const s = await waitFor('closed', async () => {
+      const x = await viewerState(v);
+      return x.state === 'closed' ? x : undefined;
+    });
+    assert.equal(s.closeCode, 4009);
+  });
+});
