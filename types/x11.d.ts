@@ -4,8 +4,8 @@ declare module 'x11' {
 
   export interface X11Screen {
     root: number;
-    width_in_pixels: number;
-    height_in_pixels: number;
+    pixel_width: number;
+    pixel_height: number;
     root_depth: number;
     root_visual: number;
     white_pixel: number;

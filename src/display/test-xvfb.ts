@@ -68,6 +68,7 @@ async function waitFor(pred: () => boolean, exited: Promise<void>, ms: number): 
 }
 
 export async function killAndWait(child: ChildProcess, exited?: Promise<void>): Promise<void> {
+  if (!exited && (child.exitCode !== null || child.signalCode !== null)) return;
   const done = exited ?? new Promise<void>((r) => child.once('exit', () => r()));
   if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
   const t = setTimeout(() => child.kill('SIGKILL'), 3000);
@@ -111,4 +112,21 @@ export class RootPainter {
   dispose(): void {
     closeXClient(this.client);
   }
+}
+
+/** Polls (without blocking the event loop) until a visible window of `cls` exists on the display. */
+export async function waitForWindow(x: TestXvfb, cls: string, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const found = await new Promise<boolean>((resolve) => {
+      const p = spawn('xdotool', ['search', '--onlyvisible', '--class', cls], { env: x.env, stdio: ['ignore', 'pipe', 'ignore'] });
+      let out = '';
+      p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      p.on('close', (code) => resolve(code === 0 && out.trim().length > 0));
+      p.on('error', () => resolve(false));
+    });
+    if (found) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no visible ${cls} window on ${x.display} within ${ms} ms`);
 }

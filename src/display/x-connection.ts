@@ -1,0 +1,227 @@
+// One session's X connection for streaming: owns the `x11` client, DAMAGE on the root window (what changed),
+// XFIXES cursor tracking (shape and position), RANDR screen changes, and the XTEST input injector.
+import { EventEmitter } from 'node:events';
+import type { DamageExt, FixesExt, RandrExt, X11Client, X11Display, X11Event } from 'x11';
+import { DcvError } from '../errors.js';
+import type { Rect } from './framebuffer.js';
+import { InputInjector } from './input-injector.js';
+import { call, closeXClient, openXClient } from './x-client.js';
+
+/** A cursor image as the viewer draws it: straight (not premultiplied) RGBA, row-major. */
+export interface CursorShape {
+  width: number;
+  height: number;
+  hotX: number;
+  hotY: number;
+  rgba: Uint8Array;
+  /** XFIXES cursor serial: equal serials mean the same image. */
+  serial: number;
+}
+
+export interface XConnectionEvents {
+  /** The screen changed since the last takeDamage(); call takeDamage() to learn where. Fires once per batch. */
+  damage: [];
+  /** The displayed cursor changed. */
+  cursor: [CursorShape];
+  /** RANDR changed the screen size. */
+  resize: [{ width: number; height: number }];
+  /** The X server went away (session ended) or the connection failed. */
+  closed: [Error | undefined];
+}
+
+export interface XConnectionOptions {
+  display: string;
+  authFile?: string;
+}
+
+export class XConnection extends EventEmitter<XConnectionEvents> {
+  readonly input: InputInjector;
+  private damageId = 0;
+  private partsRegion = 0;
+  private disposed = false;
+  private damagePending = false;
+  private screenSize: { width: number; height: number };
+
+  private constructor(
+    private readonly client: X11Client,
+    private readonly xdisplay: X11Display,
+    private readonly damageExt: DamageExt,
+    private readonly fixes: FixesExt,
+    private readonly randr: RandrExt | undefined,
+    input: InputInjector,
+  ) {
+    super();
+    this.input = input;
+    const s = xdisplay.screen[0]!;
+    this.screenSize = { width: s.pixel_width, height: s.pixel_height };
+  }
+
+  /** Connects and sets up damage, cursor and resize tracking; throws DcvError when the server lacks an extension. */
+  static async open(options: XConnectionOptions): Promise<XConnection> {
+    const { client, display } = await openXClient(options.display, options.authFile);
+    try {
+      const need = async <T>(name: string, label: string): Promise<T> => {
+        try {
+          return await call<T>((cb) => client.require(name, cb as never));
+        } catch {
+          throw new DcvError('X_EXTENSION_MISSING', `X display ${options.display} lacks the ${label} extension; start it with +extension ${label}.`);
+        }
+      };
+      const fixes = await need<FixesExt>('fixes', 'XFIXES');
+      const damage = await need<DamageExt>('damage', 'DAMAGE');
+      const xtest = await need<import('x11').XTestExt>('xtest', 'XTEST');
+      // RANDR is optional: without it the screen just never resizes.
+      const randr = await call<RandrExt>((cb) => client.require('randr', cb)).catch(() => undefined);
+      const input = await InputInjector.create(client, display, xtest);
+      const conn = new XConnection(client, display, damage, fixes, randr, input);
+      conn.start();
+      return conn;
+    } catch (e) {
+      closeXClient(client);
+      throw e;
+    }
+  }
+
+  get root(): number {
+    return this.xdisplay.screen[0]!.root;
+  }
+
+  get size(): { width: number; height: number } {
+    return { ...this.screenSize };
+  }
+
+  private start(): void {
+    const c = this.client;
+    c.on('event', (ev: X11Event) => this.onEvent(ev));
+    c.on('error', (err: Error) => {
+      // Errors of fire-and-forget requests (e.g. a BadValue from a stray keysym) are not fatal.
+      if (!this.disposed && (err as { seq?: number }).seq === undefined) this.close(err);
+    });
+    c.on('end', () => this.close(new Error('the X server closed the connection')));
+
+    // NonEmpty: one notify when the damage region becomes non-empty; the region then accumulates on the
+    // server until takeDamage() moves it out atomically (Subtract into a parts region), so nothing painted
+    // between the notify and the fetch is lost, and a busy screen costs one event per captured frame.
+    this.damageId = c.AllocID();
+    this.partsRegion = c.AllocID();
+    this.fixes.CreateRegion(this.partsRegion, []);
+    this.damageExt.Create(this.damageId, this.root, this.damageExt.ReportLevel.NonEmpty);
+    this.fixes.SelectCursorInput(this.root, this.fixes.CursorNotifyMask.DisplayCursor);
+    this.randr?.SelectInput(this.root, this.randr.NotifyMask.ScreenChange ?? 1);
+  }
+
+  private onEvent(ev: X11Event): void {
+    if (this.disposed) return;
+    switch (ev.name) {
+      case 'DamageNotify':
+        if (!this.damagePending) {
+          this.damagePending = true;
+          this.emit('damage');
+        }
+        break;
+      case 'CursorNotify':
+        this.getCursor().then(
+          (shape) => this.emit('cursor', shape),
+          () => undefined,
+        );
+        break;
+      case 'RRScreenChangeNotify': {
+        const width = Number(ev.width);
+        const height = Number(ev.height);
+        // The rotation may swap width and height; the root geometry is the truth.
+        if (width !== this.screenSize.width || height !== this.screenSize.height) {
+          this.screenSize = { width, height };
+          this.emit('resize', { width, height });
+        }
+        break;
+      }
+    }
+  }
+
+  /**
+   * Takes (and clears) the region damaged since the last call, as rectangles clipped to the screen.
+   * After the reply the server has finished every drawing request that caused it, so the framebuffer
+   * file holds those pixels. The next paint fires 'damage' again.
+   */
+  async takeDamage(): Promise<Rect[]> {
+    if (this.disposed) return [];
+    this.damagePending = false;
+    this.damageExt.Subtract(this.damageId, 0, this.partsRegion);
+    const region = await call<{ rectangles: Array<{ x: number; y: number; width: number; height: number }> }>((cb) =>
+      this.fixes.FetchRegion(this.partsRegion, cb as never),
+    );
+    const { width, height } = this.screenSize;
+    const out: Rect[] = [];
+    for (const r of region.rectangles) {
+      const x0 = Math.max(0, r.x);
+      const y0 = Math.max(0, r.y);
+      const x1 = Math.min(width, r.x + r.width);
+      const y1 = Math.min(height, r.y + r.height);
+      if (x1 > x0 && y1 > y0) out.push({ x: x0, y: y0, w: x1 - x0, h: y1 - y0 });
+    }
+    return out;
+  }
+
+  /** The current cursor image (straight RGBA) and hotspot. */
+  async getCursor(): Promise<CursorShape> {
+    const img = await call<import('x11').CursorImage>((cb) => this.fixes.GetCursorImage(cb));
+    return {
+      width: img.width,
+      height: img.height,
+      hotX: img.xhot,
+      hotY: img.yhot,
+      rgba: argbPremultipliedToRgba(img.cursorImage, img.width * img.height),
+      serial: img.cursorSerial,
+    };
+  }
+
+  /** The pointer position on the root window. */
+  async pointerPosition(): Promise<{ x: number; y: number }> {
+    const p = await call<{ rootX: number; rootY: number }>((cb) => this.client.QueryPointer(this.root, cb as never));
+    return { x: p.rootX, y: p.rootY };
+  }
+
+  private close(err: Error | undefined): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.emit('closed', err);
+    closeXClient(this.client);
+  }
+
+  /** Lifts every key and button this connection pressed, then closes the X connection. */
+  dispose(): void {
+    if (this.disposed) return;
+    try {
+      this.input.releaseAll();
+      this.damageExt.Destroy(this.damageId);
+      this.fixes.DestroyRegion(this.partsRegion);
+    } catch {
+      /* connection already gone */
+    }
+    this.disposed = true;
+    closeXClient(this.client);
+    this.removeAllListeners();
+  }
+}
+
+/** XFIXES gives native-endian ARGB32 with premultiplied alpha; canvases want straight RGBA bytes. */
+export function argbPremultipliedToRgba(src: Buffer, pixels: number): Uint8Array {
+  const out = new Uint8Array(pixels * 4);
+  for (let i = 0; i < pixels; i++) {
+    const v = src.readUInt32LE(i * 4);
+    const a = v >>> 24;
+    let r = (v >>> 16) & 0xff;
+    let g = (v >>> 8) & 0xff;
+    let b = v & 0xff;
+    if (a !== 0 && a !== 255) {
+      r = Math.min(255, Math.round((r * 255) / a));
+      g = Math.min(255, Math.round((g * 255) / a));
+      b = Math.min(255, Math.round((b * 255) / a));
+    }
+    out[i * 4] = r;
+    out[i * 4 + 1] = g;
+    out[i * 4 + 2] = b;
+    out[i * 4 + 3] = a;
+  }
+  return out;
+}
