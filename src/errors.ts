@@ -124,6 +124,25 @@ export const errorCatalogue = {
     summary: 'The viewer decodes none of the codecs the server sends; use a browser with WebCodecs H.264 support.',
   },
 
+  // --- authentication and permissions ------------------------------------------------------------
+  AUTHENTICATION_FAILED: {
+    exitStatus: 13,
+    summary: 'The user name, password or token was not accepted; the viewer is told no more, so check them and retry.',
+  },
+  AUTHENTICATION_THROTTLED: {
+    exitStatus: 13,
+    summary: 'Too many failed logins from this address or for this user (authentication-threshold); wait and retry.',
+  },
+  AUTHENTICATION_UNAVAILABLE: {
+    exitStatus: 13,
+    summary: 'PAM (/etc/pam.d/<pam-service-name>) or the auth-token-verifier cannot be used; the server log says why.',
+  },
+  PERMISSIONS_INVALID: {
+    exitStatus: 2,
+    summary: 'A permissions file has a syntax error, an unknown feature, alias or group; the message names file and line.',
+  },
+  PERMISSIONS_UNREADABLE: { exitStatus: 3, summary: 'A permissions file (or one it #imports) cannot be read.' },
+
   // --- upgrade -----------------------------------------------------------------------------
   UPGRADE_TARGET_INVALID: {
     exitStatus: 10,
