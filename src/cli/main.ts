@@ -7,6 +7,7 @@ import type { CliCommand, CliIo } from './command.js';
 import { configCommands } from './config.js';
 import { licenseCommands } from './license.js';
 import { sessionCommands } from './sessions.js';
+import { upgradeCommands } from './upgrade.js';
 
 const versionCommand: CliCommand = {
   name: 'version',
@@ -20,7 +21,7 @@ const versionCommand: CliCommand = {
 };
 
 export function allCommands(): CliCommand[] {
-  return [...sessionCommands, ...configCommands, ...licenseCommands, versionCommand];
+  return [...sessionCommands, ...configCommands, ...licenseCommands, ...upgradeCommands, versionCommand];
 }
 
 function help(commands: CliCommand[]): string {

@@ -1,0 +1,227 @@
+// `dcv upgrade apply`: the seed's procedure as a journaled state machine (DESIGN.md §6). Each step is
+// recorded before it acts and is safe to run again, so an interrupted upgrade is resumed by running the
+// same apply again; any failure after the server stopped rolls back to the previous release and configuration.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { DcvError } from '../errors.js';
+import { compareWithBackup } from './config-compare.js';
+import { createBackup, verifiedBackup } from './config-backup.js';
+import { crashPoint } from './crash-point.js';
+import { archiveJournal, enterStep, readJournal, timestampId, writeJournal, type ApplyStep, type UpgradeJournal } from './journal.js';
+import { blockerError, preflight, type Preflight } from './preflight.js';
+import { installRelease, linkCommands, switchCurrent } from './release-install.js';
+import { rollback } from './rollback.js';
+import { closeSession, runningVersion, startRelease, stopServer } from './server-control.js';
+import { smokeTest } from './smoke-test.js';
+import type { UpgradeContext } from './upgrade-context.js';
+import { acquireUpgradeLock } from './upgrade-lock.js';
+
+export interface ApplyOptions {
+  readonly closeSessions: boolean;
+  /** Shown the preflight; resolves false to stop before anything changes. */
+  readonly confirm: (p: Preflight, resuming: boolean) => Promise<boolean>;
+}
+
+export interface ApplyOutcome {
+  readonly version: string;
+  readonly previous: string | null;
+  /** Server stop to the new server answering, in ms (null when no server was stopped). */
+  readonly downtimeMs: number | null;
+  readonly journal: UpgradeJournal;
+}
+
+export function stagingDir(ctx: UpgradeContext): string {
+  return join(ctx.paths.releasesDir, '.staging');
+}
+
+/** An interrupted upgrade of the same target is resumed; of another target, refused. */
+function resumable(ctx: UpgradeContext, journal: UpgradeJournal | null, p: Preflight): UpgradeJournal | null {
+  if (journal === null || journal.status === 'completed' || journal.status === 'rolled-back') return null;
+  const sameFile = p.target.kind === 'file' ? journal.target.sha256 === p.target.sha256 : journal.target.sha256 === null;
+  if (journal.target.version === p.version && sameFile) return journal;
+  throw new DcvError(
+    'UPGRADE_INTERRUPTED',
+    `An upgrade to ${journal.target.version} (from ${journal.target.source}) was interrupted at step ${journal.step}; ` +
+      `resume it with \`dcv upgrade apply ${journal.target.source}\` or undo it with \`dcv upgrade rollback\` first.`,
+  );
+}
+
+export async function applyUpgrade(ctx: UpgradeContext, targetArg: string, opts: ApplyOptions): Promise<ApplyOutcome> {
+  const release = acquireUpgradeLock(ctx.paths);
+  try {
+    return await applyLocked(ctx, targetArg, opts);
+  } finally {
+    rmSync(stagingDir(ctx), { recursive: true, force: true });
+    release();
+  }
+}
+
+async function applyLocked(ctx: UpgradeContext, targetArg: string, opts: ApplyOptions): Promise<ApplyOutcome> {
+  const { paths, progress, env } = ctx;
+  const existing = readJournal(paths);
+  if (existing?.status === 'rolling-back') {
+    throw new DcvError(
+      'UPGRADE_INTERRUPTED',
+      `A rollback from ${existing.target.version} was interrupted at step ${existing.step}; finish it with \`dcv upgrade rollback\` first.`,
+    );
+  }
+  const interrupted = existing !== null && existing.status === 'in-progress' ? existing : null;
+  const closeSessions = opts.closeSessions || interrupted?.closeSessions === true;
+  const p = await preflight(paths, targetArg, {
+    closeSessions,
+    stagingDir: stagingDir(ctx),
+    stagingOnReleasesFs: true,
+    ...(interrupted !== null ? { previous: interrupted.previous === null ? null : { version: interrupted.previous.version, dir: interrupted.previous.release } } : {}),
+    env,
+    cwd: ctx.cwd,
+  });
+  const resumed = resumable(ctx, existing, p);
+  const step = (n: number, name: string): void => progress.say(`[${n}/8] ${name}`);
+
+  step(1, `preflight: opendcv ${p.previous?.version ?? '(none)'} -> ${p.version}`);
+  for (const c of p.checks) progress.say(`  ${c.ok ? 'ok     ' : 'BLOCKED'} ${c.name}: ${c.text}`);
+  if (p.blockers.length > 0) throw blockerError(p);
+  if (resumed !== null) progress.say(`  resuming the upgrade interrupted at step ${resumed.step} (journal ${paths.upgradeStateFile})`);
+  if (!(await opts.confirm(p, resumed !== null))) {
+    throw new DcvError('UPGRADE_NOT_CONFIRMED', 'Upgrade not confirmed; nothing was changed.');
+  }
+
+  let journal: UpgradeJournal;
+  if (resumed !== null) {
+    journal = resumed;
+  } else {
+    if (existing !== null) archiveJournal(paths, existing);
+    const id = timestampId();
+    journal = {
+      format: 1,
+      id,
+      target: {
+        version: p.version,
+        source: p.target.kind === 'file' ? p.target.file : p.version,
+        sha256: p.target.kind === 'file' ? p.target.sha256 : null,
+      },
+      previous: p.previous === null ? null : { version: p.previous.version, release: p.previous.dir },
+      serverWasRunning: p.serverPid !== null,
+      closeSessions,
+      backup: null,
+      status: 'in-progress',
+      step: 'preflight',
+      failure: null,
+      timings: {},
+      events: [],
+    };
+  }
+  enterStep(paths, journal, 'preflight', resumed !== null ? 'resumed; checks passed' : 'checks passed');
+  crashPoint(env, 'preflight');
+
+  let current: ApplyStep = 'sessions';
+  try {
+    step(2, 'sessions');
+    enterStep(paths, journal, 'sessions', p.sessionsToClose.map((s) => s.id).join(' '));
+    crashPoint(env, 'sessions');
+    if (p.sessionsToClose.length === 0) progress.say('  no sessions to close');
+    for (const s of p.sessionsToClose) {
+      await closeSession(paths, s.id);
+      progress.say(`  closed session '${s.id}' (owner ${s.owner})`);
+    }
+    crashPoint(env, 'sessions+');
+
+    current = 'stop';
+    step(3, 'stop the server');
+    enterStep(paths, journal, 'stop');
+    crashPoint(env, 'stop');
+    const stopped = await stopServer(paths);
+    if (journal.timings.stopped === undefined || stopped !== null) journal.timings.stopped = Date.now();
+    progress.say(stopped === null ? '  dcvserver was not running' : `  stopped dcvserver (pid ${stopped})`);
+    crashPoint(env, 'stop+');
+
+    current = 'backup';
+    step(4, 'back up the configuration');
+    const earlier = journal.backup !== null ? verifiedBackup(journal.backup) : null;
+    if (journal.backup !== null && earlier !== null) {
+      enterStep(paths, journal, 'backup', 'kept the backup taken before the interruption');
+      crashPoint(env, 'backup');
+      progress.say(`  keeping ${journal.backup} (${earlier.files.length} files), taken before the interruption`);
+    } else {
+      journal.backup = join(paths.backupsDir, journal.id);
+      enterStep(paths, journal, 'backup', journal.backup);
+      crashPoint(env, 'backup');
+      const m = createBackup(paths, journal.backup, journal.id, `before upgrade ${journal.previous?.version ?? '(none)'} -> ${p.version}`);
+      progress.say(`  ${m.files.length} files (${m.files.map((f) => f.path).join(', ') || 'none'}) -> ${journal.backup}, sha256 manifest written`);
+    }
+    crashPoint(env, 'backup+');
+
+    current = 'install';
+    step(5, `install opendcv ${p.version}`);
+    enterStep(paths, journal, 'install');
+    crashPoint(env, 'install');
+    const dir = p.target.kind === 'file' ? installRelease(paths, p.dir, p.version) : p.dir;
+    switchCurrent(paths, dir);
+    for (const w of linkCommands(paths)) progress.say(`  warning: ${w}`);
+    progress.say(`  ${dir} installed; ${paths.currentRelease} -> ${dir}`);
+    crashPoint(env, 'install+');
+
+    current = 'compare';
+    step(6, 'compare the configuration with the backup');
+    enterStep(paths, journal, 'compare');
+    crashPoint(env, 'compare');
+    const backup = verifiedBackup(journal.backup);
+    if (backup === null) throw new Error(`the backup ${journal.backup} no longer verifies`);
+    const cmp = compareWithBackup(journal.backup, backup);
+    if (cmp.identical) progress.say(`  byte-identical: all ${cmp.files} files match the backup`);
+    else for (const d of cmp.differences) progress.say(`  changed: ${d}`);
+    crashPoint(env, 'compare+');
+
+    current = 'start';
+    step(7, `start dcvserver ${p.version}`);
+    enterStep(paths, journal, 'start');
+    crashPoint(env, 'start');
+    const running = await runningVersion(paths);
+    if (running !== p.version) {
+      await stopServer(paths);
+      await startRelease(paths, paths.currentRelease, p.version, env);
+    }
+    journal.timings.serverReady = Date.now();
+    progress.say(`  dcvserver ${p.version} answers on ${paths.controlSocket}`);
+    crashPoint(env, 'start+');
+
+    current = 'smoke-test';
+    step(8, 'test: create a session, get a frame, close it');
+    enterStep(paths, journal, 'smoke-test');
+    crashPoint(env, 'smoke-test');
+    const smoke = await smokeTest(paths.currentRelease, env);
+    journal.timings.firstFrame = smoke.frameAt;
+    progress.say(`  session '${smoke.session}' showed a frame after ${smoke.frameMs} ms and was closed`);
+    crashPoint(env, 'smoke-test+');
+  } catch (e) {
+    const why = e instanceof DcvError ? e.message : (e as Error).stack ?? String(e);
+    progress.note(`step ${current} failed: ${why}`);
+    if (current === 'sessions') {
+      // The server never stopped and nothing was installed: there is nothing to undo.
+      journal.status = 'rolled-back';
+      journal.failure = `${current}: ${why}`;
+      enterStep(paths, journal, 'done', 'failed before the server stopped; nothing to undo');
+      throw e;
+    }
+    progress.say(`Step ${current} failed: ${why}`);
+    progress.say(`Rolling back to ${journal.previous?.version ?? 'no release'}:`);
+    const r = await rollback(ctx, journal, `${current}: ${why}`);
+    throw new DcvError(
+      'UPGRADE_ROLLED_BACK',
+      `Upgrade to ${p.version} failed at step ${current}: ${why}\n` +
+        `Rolled back: ${r.version === null ? 'no release is installed' : `opendcv ${r.version} ${r.serverStarted ? 'runs' : 'is installed'}`}` +
+        `${r.configRestored ? ` with the configuration from ${journal.backup}` : ''}.`,
+    );
+  }
+
+  if (!journal.serverWasRunning) {
+    await stopServer(paths);
+    progress.say('dcvserver was not running before the upgrade, so it was stopped again');
+  }
+  journal.status = 'completed';
+  enterStep(paths, journal, 'done', `opendcv ${p.version} installed`);
+  writeJournal(paths, journal);
+  const t = journal.timings;
+  const downtimeMs = t.stopped !== undefined && t.serverReady !== undefined && journal.serverWasRunning ? t.serverReady - t.stopped : null;
+  return { version: p.version, previous: journal.previous?.version ?? null, downtimeMs, journal };
+}
