@@ -4,6 +4,13 @@
       "target_name": "opendcv_native",
       "sources": ["native/peer-credentials.c"],
       "cflags": ["-Wall", "-Wextra", "-O2"]
+    },
+    # A module of its own, so the control socket never depends on libpam being loadable.
+    {
+      "target_name": "opendcv_pam",
+      "sources": ["native/pam-authenticate.c"],
+      "cflags": ["-Wall", "-Wextra", "-O2"],
+      "libraries": ["-lpam"]
     }
   ]
 }
