@@ -7,78 +7,91 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { openXClient, sync } from '../src/display/x-client.js';
 
 export const CODE_BAND_HEIGHT = 80;
-export const KEY_BLOCK = { x: 40, y: 200, w: 200, h: 200 };
+/** The code band: eight cells, each a tenth of the width, from the left; the key block in the band's last tenth but one. */
+export function probePoints(width: number): { y: number; cells: number[]; key: number } {
+  const cell = Math.floor(width / 10);
+  return {
+    y: CODE_BAND_HEIGHT / 2,
+    cells: [...Array(8).keys()].map((b) => b * cell + (cell >> 1)),
+    key: Math.floor(width * 0.9),
+  };
+}
 const KEY_COLORS = [0xff0000, 0x00ff00];
 
-const [mode = 'motion', logFile = '/dev/null', fpsArg = '60'] = process.argv.slice(2);
-const fps = Number(fpsArg);
-const { client, display } = await openXClient(process.env['DISPLAY'] ?? ':0', process.env['XAUTHORITY']);
-const screen = display.screen[0]!;
-const { root } = screen;
-const W = screen.pixel_width;
-const H = screen.pixel_height;
-const gc = client.AllocID();
-client.CreateGC(gc, root, { foreground: 0 });
+if (process.argv[1]?.endsWith('motion-painter.js')) await paint();
 
-function fill(color: number, rects: number[]): void {
-  client.ChangeGC(gc, { foreground: color });
-  client.PolyFillRectangle(root, gc, rects);
-}
+async function paint(): Promise<void> {
+  const [mode = 'motion', logFile = '/dev/null', fpsArg = '60'] = process.argv.slice(2);
+  const fps = Number(fpsArg);
+  const { client, display } = await openXClient(process.env['DISPLAY'] ?? ':0', process.env['XAUTHORITY']);
+  const screen = display.screen[0]!;
+  const { root } = screen;
+  const W = screen.pixel_width;
+  const H = screen.pixel_height;
+  const KEY_BLOCK = { x: Math.floor(W * 0.85), y: 0, w: Math.floor(W * 0.1), h: CODE_BAND_HEIGHT };
+  const gc = client.AllocID();
+  client.CreateGC(gc, root, { foreground: 0 });
 
-function now(): number {
-  return performance.timeOrigin + performance.now();
-}
-
-function paintCode(n: number): void {
-  const cell = Math.floor(W / 8);
-  const on: number[] = [];
-  const off: number[] = [];
-  for (let bit = 0; bit < 8; bit++) ((n >> bit) & 1 ? on : off).push(bit * cell, 0, cell, CODE_BAND_HEIGHT);
-  if (on.length) fill(0xffffff, on);
-  if (off.length) fill(0x000000, off);
-}
-
-/** Full-screen motion: 48 vertical stripes whose colours move one stripe per frame, under the code band. */
-function paintMotion(n: number): void {
-  const stripes = 48;
-  const sw = Math.ceil(W / stripes);
-  for (let i = 0; i < stripes; i++) {
-    const k = (i + n) % stripes;
-    const color = (((k * 37) & 0xff) << 16) | (((k * 91 + n) & 0xff) << 8) | ((k * 53 + 2 * n) & 0xff);
-    fill(color, [i * sw, CODE_BAND_HEIGHT, sw, H - CODE_BAND_HEIGHT]);
+  function fill(color: number, rects: number[]): void {
+    client.ChangeGC(gc, { foreground: color });
+    client.PolyFillRectangle(root, gc, rects);
   }
+
+  function now(): number {
+    return performance.timeOrigin + performance.now();
+  }
+
+  function paintCode(n: number): void {
+    const cell = Math.floor(W / 10);
+    const on: number[] = [];
+    const off: number[] = [];
+    for (let bit = 0; bit < 8; bit++) ((n >> bit) & 1 ? on : off).push(bit * cell, 0, cell, CODE_BAND_HEIGHT);
+    if (on.length) fill(0xffffff, on);
+    if (off.length) fill(0x000000, off);
+  }
+
+  /** Full-screen motion: 48 vertical stripes whose colours move one stripe per frame, under the code band. */
+  function paintMotion(n: number): void {
+    const stripes = 48;
+    const sw = Math.ceil(W / stripes);
+    for (let i = 0; i < stripes; i++) {
+      const k = (i + n) % stripes;
+      const color = (((k * 37) & 0xff) << 16) | (((k * 91 + n) & 0xff) << 8) | ((k * 53 + 2 * n) & 0xff);
+      fill(color, [i * sw, CODE_BAND_HEIGHT, sw, H - CODE_BAND_HEIGHT]);
+    }
+  }
+
+  writeFileSync(logFile, '');
+  let n = 0;
+  let keyState = 0;
+  fill(0x202020, [0, 0, W, H]);
+  fill(KEY_COLORS[0]!, [KEY_BLOCK.x, KEY_BLOCK.y, KEY_BLOCK.w, KEY_BLOCK.h]);
+  paintCode(0);
+  await sync(client);
+
+  // Keys anywhere on the screen toggle the block (the root window gets them: no window manager runs).
+  client.ChangeWindowAttributes(root, { eventMask: 0x1 /* KeyPress */ });
+  client.on('event', (ev: { name?: string; type?: number }) => {
+    if (ev.type !== 2) return;
+    keyState ^= 1;
+    fill(KEY_COLORS[keyState]!, [KEY_BLOCK.x, KEY_BLOCK.y, KEY_BLOCK.w, KEY_BLOCK.h]);
+    void sync(client).then(() => appendFileSync(logFile, `key ${keyState} ${now().toFixed(3)}\n`));
+  });
+
+  if (mode === 'motion') {
+    const interval = 1000 / fps;
+    let next = now();
+    const tick = async (): Promise<void> => {
+      n++;
+      paintMotion(n);
+      paintCode(n);
+      await sync(client);
+      appendFileSync(logFile, `frame ${n & 0xff} ${now().toFixed(3)}\n`);
+      next += interval;
+      setTimeout(() => void tick(), Math.max(0, next - now()));
+    };
+    void tick();
+  }
+  // typing and idle: nothing more is painted until a key arrives.
+  process.on('SIGTERM', () => process.exit(0));
 }
-
-writeFileSync(logFile, '');
-let n = 0;
-let keyState = 0;
-fill(0x202020, [0, 0, W, H]);
-fill(KEY_COLORS[0]!, [KEY_BLOCK.x, KEY_BLOCK.y, KEY_BLOCK.w, KEY_BLOCK.h]);
-paintCode(0);
-await sync(client);
-
-// Keys anywhere on the screen toggle the block (the root window gets them: no window manager runs).
-client.ChangeWindowAttributes(root, { eventMask: 0x1 /* KeyPress */ });
-client.on('event', (ev: { name?: string; type?: number }) => {
-  if (ev.type !== 2) return;
-  keyState ^= 1;
-  fill(KEY_COLORS[keyState]!, [KEY_BLOCK.x, KEY_BLOCK.y, KEY_BLOCK.w, KEY_BLOCK.h]);
-  void sync(client).then(() => appendFileSync(logFile, `key ${keyState} ${now().toFixed(3)}\n`));
-});
-
-if (mode === 'motion') {
-  const interval = 1000 / fps;
-  let next = now();
-  const tick = async (): Promise<void> => {
-    n++;
-    paintMotion(n);
-    paintCode(n);
-    await sync(client);
-    appendFileSync(logFile, `frame ${n & 0xff} ${now().toFixed(3)}\n`);
-    next += interval;
-    setTimeout(() => void tick(), Math.max(0, next - now()));
-  };
-  void tick();
-}
-// typing and idle: nothing more is painted until a key arrives.
-process.on('SIGTERM', () => process.exit(0));

@@ -27,7 +27,9 @@ export type ToRenderer =
     }
   | { readonly kind: 'resize'; readonly width: number; readonly height: number }
   | { readonly kind: 'reset' }
-  | { readonly kind: 'snapshot'; readonly id: number; readonly format: 'png' | 'rgba' };
+  | { readonly kind: 'snapshot'; readonly id: number; readonly format: 'png' | 'rgba' }
+  /** Measurement: after each video frame, read the pixels on row `y` at these x positions (benchmarks). */
+  | { readonly kind: 'probe'; readonly y: number; readonly xs: readonly number[] };
 
 export type FromRenderer =
   /** A video frame is on the canvas. */
@@ -37,6 +39,9 @@ export type FromRenderer =
       readonly timestampUs: number;
       readonly width: number;
       readonly height: number;
+      /** With a probe set: the probed pixels (RGB per x) and when they were painted (ms since the epoch). */
+      readonly probe?: readonly number[];
+      readonly paintedAt?: number;
     }
   /** A lossless rectangle is on the canvas. */
   | { readonly kind: 'lossless-shown' }

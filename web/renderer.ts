@@ -30,6 +30,7 @@ export class Renderer {
   private outputs = 0;
   private readonly timestamps = new Map<number, number>();
   private readonly rects: PendingRect[] = [];
+  private probe: { y: number; xs: readonly number[] } | undefined;
 
   constructor(
     private readonly canvas: AnyCanvas,
@@ -56,6 +57,9 @@ export class Renderer {
         break;
       case 'snapshot':
         void this.snapshot(m.id, m.format);
+        break;
+      case 'probe':
+        this.probe = { y: m.y, xs: m.xs };
         break;
       case 'init':
         break;
@@ -138,8 +142,17 @@ export class Renderer {
     this.outputs++;
     const timestampUs = this.timestamps.get(sequence) ?? 0;
     this.timestamps.delete(sequence);
-    this.emit({ kind: 'shown', sequence, timestampUs, width, height });
+    this.emit({ kind: 'shown', sequence, timestampUs, width, height, ...this.readProbe(width) });
     this.paintReadyRects();
+  }
+
+  /** One readback of the probed row; only when a benchmark asked for it, since readbacks cost. */
+  private readProbe(width: number): { probe?: number[]; paintedAt?: number } {
+    if (this.probe === undefined) return {};
+    const row = this.ctx.getImageData(0, this.probe.y, width, 1).data;
+    const probe: number[] = [];
+    for (const x of this.probe.xs) probe.push(row[x * 4]!, row[x * 4 + 1]!, row[x * 4 + 2]!);
+    return { probe, paintedAt: performance.timeOrigin + performance.now() };
   }
 
   private lossless(m: Extract<ToRenderer, { kind: 'lossless' }>): void {

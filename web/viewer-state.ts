@@ -33,11 +33,15 @@ export interface ViewerApi extends Readonly<ViewerState> {
   screenshot(): Promise<string>;
   /** The canvas at remote resolution as base64 RGBA bytes, for pixel checks without decoding a PNG. */
   pixels(): Promise<{ width: number; height: number; rgbaBase64: string }>;
+  /** Benchmarks: after each painted video frame, read row `y` at `xs` (RGB each). */
+  setProbe(y: number, xs: readonly number[]): void;
+  /** Benchmarks: the probes recorded since the last call, with paint times (ms since the epoch). */
+  takeProbes(): { at: number; rgb: readonly number[] }[];
 }
 
 export function installViewerApi(
   state: ViewerState,
-  methods: Pick<ViewerApi, 'screenshot' | 'pixels'>,
+  methods: Pick<ViewerApi, 'screenshot' | 'pixels' | 'setProbe' | 'takeProbes'>,
 ): void {
   const api = {} as ViewerApi;
   for (const key of Object.keys(state) as (keyof ViewerState)[]) {
@@ -45,6 +49,8 @@ export function installViewerApi(
   }
   Object.defineProperty(api, 'screenshot', { value: methods.screenshot });
   Object.defineProperty(api, 'pixels', { value: methods.pixels });
+  Object.defineProperty(api, 'setProbe', { value: methods.setProbe });
+  Object.defineProperty(api, 'takeProbes', { value: methods.takeProbes });
   Object.freeze(api);
   Object.defineProperty(window, 'opendcv', { value: api, configurable: false, writable: false });
 }

@@ -28,6 +28,8 @@ export class Viewer {
   private readonly state: ViewerState;
   private readonly display: Display;
   private readonly renderer: RenderHost;
+  /** Probed pixels per painted frame, for the benchmark (see setProbe). */
+  private readonly probeLog: { at: number; rgb: readonly number[] }[] = [];
   private readonly cursor: CursorPainter;
   private readonly clipboard: ClipboardSync;
   private readonly keyboard: KeyboardInput;
@@ -113,6 +115,8 @@ export class Viewer {
         const s = await this.renderer.snapshot('rgba');
         return { width: s.width, height: s.height, rgbaBase64: bytesToBase64(new Uint8Array(s.rgba!)) };
       },
+      setProbe: (y, xs) => this.renderer.post({ kind: 'probe', y, xs: [...xs] }),
+      takeProbes: () => this.probeLog.splice(0),
     });
     window.addEventListener('pagehide', () => this.socket?.close(CloseCode.GoingAway, 'the page was closed'));
   }
@@ -236,6 +240,10 @@ export class Viewer {
         if (m.width !== this.state.remoteWidth || m.height !== this.state.remoteHeight)
           this.display.setRemoteSize(m.width, m.height);
         this.send({ type: 'frame-shown', sequence: m.sequence, timestampUs: m.timestampUs });
+        if (m.probe !== undefined && m.paintedAt !== undefined) {
+          this.probeLog.push({ at: m.paintedAt, rgb: m.probe });
+          if (this.probeLog.length > 4096) this.probeLog.splice(0, 2048);
+        }
         break;
       case 'lossless-shown':
         this.state.losslessRects++;
