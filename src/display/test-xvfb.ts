@@ -104,8 +104,13 @@ export class RootPainter {
   }
 
   async fill(x: number, y: number, w: number, h: number, rgb: number): Promise<void> {
+    await this.fillRects([x, y, w, h], rgb);
+  }
+
+  /** Fills rectangles given flat as [x, y, w, h, ...]. */
+  async fillRects(rects: number[], rgb: number): Promise<void> {
     this.client.ChangeGC(this.gc, { foreground: rgb });
-    this.client.PolyFillRectangle(this.root, this.gc, [x, y, w, h]);
+    this.client.PolyFillRectangle(this.root, this.gc, rects);
     await sync(this.client);
   }
 

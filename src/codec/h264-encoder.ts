@@ -1,0 +1,192 @@
+// Encodes a session's frames to H.264 with one ffmpeg (libx264, zero latency) at a time: raw frames in on
+// stdin, one access unit out per frame. Owns its ffmpeg children; a keyframe on demand switches to a
+// pre-started spare ffmpeg, whose first picture is an IDR, so a joining viewer waits about one frame.
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import type { Readable, Writable } from 'node:stream';
+import { DcvError } from '../errors.js';
+import { FlvH264Demuxer, type AccessUnit } from './flv-h264-demuxer.js';
+
+export interface EncodedFrame {
+  /** Annex-B access unit; a keyframe starts with SPS and PPS. */
+  data: Uint8Array;
+  keyframe: boolean;
+  /** Counts every frame this encoder emitted, across ffmpeg restarts. */
+  seq: number;
+  /** performance.now() when the frame's pixels were read; latency = arrival - captureTime. */
+  captureTime: number;
+  /** WebCodecs codec string, e.g. "avc1.42c028". */
+  codec: string;
+  width: number;
+  height: number;
+}
+
+export interface H264EncoderOptions {
+  width: number;
+  height: number;
+  /** Raw pixel layout of the frames given to encode(), as ffmpeg names it. */
+  pixFmt: 'bgr0' | 'rgb0' | '0rgb' | '0bgr';
+  /** A keyframe at least every this many frames (default 300) so a lost frame heals. */
+  keyframeInterval?: number;
+  /** libx264 constant rate factor (default 23; lower is better and bigger). */
+  crf?: number;
+  ffmpegPath?: string;
+}
+
+export interface H264EncoderEvents {
+  frame: [EncodedFrame];
+  /** ffmpeg failed (DcvError ENCODER_FAILED); the encoder restarts it for the next frame. */
+  error: [Error];
+}
+
+export class H264Encoder extends EventEmitter<H264EncoderEvents> {
+  private active: FfmpegH264 | undefined;
+  private spare: FfmpegH264 | undefined;
+  private keyframeWanted = false;
+  private inFlight: { captureTime: number } | undefined;
+  private seq = 0;
+  private disposed = false;
+
+  constructor(private readonly options: H264EncoderOptions) {
+    super();
+    if (options.width % 2 || options.height % 2) {
+      // yuv420p needs even sizes; the caller pads or crops (Xvfb screens are even in practice).
+      throw new DcvError('ENCODER_FAILED', `H.264 needs an even frame size, not ${options.width}x${options.height}.`);
+    }
+    this.spare = this.startFfmpeg();
+  }
+
+  get width(): number {
+    return this.options.width;
+  }
+
+  get height(): number {
+    return this.options.height;
+  }
+
+  /** True while a frame is being encoded; encode() refuses frames then (callers coalesce instead of queueing). */
+  get busy(): boolean {
+    return this.inFlight !== undefined;
+  }
+
+  /** The next encoded frame will be a keyframe (IDR with SPS/PPS). */
+  requestKeyframe(): void {
+    this.keyframeWanted = true;
+  }
+
+  /**
+   * Starts encoding one frame (tightly packed, width*height*4 bytes, not modified until 'frame' fires).
+   * Returns false, taking nothing, while the previous frame is still being encoded.
+   */
+  encode(pixels: Buffer, captureTime: number): boolean {
+    if (this.disposed) throw new Error('H264Encoder used after dispose()');
+    if (this.inFlight) return false;
+    const expected = this.options.width * this.options.height * 4;
+    if (pixels.length !== expected) throw new Error(`frame is ${pixels.length} bytes, expected ${expected}`);
+    if (!this.active || this.keyframeWanted) {
+      // A fresh ffmpeg starts with an IDR: switch to the warm spare and warm up the next one.
+      this.active?.dispose();
+      this.active = this.spare ?? this.startFfmpeg();
+      this.spare = undefined;
+      this.keyframeWanted = false;
+      setImmediate(() => {
+        if (!this.disposed && !this.spare) this.spare = this.startFfmpeg();
+      });
+    }
+    this.inFlight = { captureTime };
+    this.active.write(pixels);
+    return true;
+  }
+
+  private startFfmpeg(): FfmpegH264 {
+    const proc = new FfmpegH264(this.options);
+    proc.onAccessUnit = (au) => {
+      if (proc !== this.active || !this.inFlight) return;
+      const { captureTime } = this.inFlight;
+      this.inFlight = undefined;
+      this.emit('frame', {
+        data: au.data,
+        keyframe: au.keyframe,
+        seq: this.seq++,
+        captureTime,
+        codec: au.codec,
+        width: this.options.width,
+        height: this.options.height,
+      });
+    };
+    proc.onExit = (why) => {
+      if (this.disposed) return;
+      if (proc === this.spare) this.spare = undefined;
+      if (proc === this.active) {
+        this.active = undefined;
+        this.inFlight = undefined; // the frame is lost; the next encode starts a new ffmpeg with a keyframe
+        this.emit('error', new DcvError('ENCODER_FAILED', `ffmpeg stopped while encoding H.264: ${why}`));
+      }
+    };
+    return proc;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.active?.dispose();
+    this.spare?.dispose();
+    this.active = this.spare = undefined;
+    this.removeAllListeners();
+  }
+}
+
+/** One ffmpeg child: raw frames on stdin, FLV-framed H.264 on stdout. */
+class FfmpegH264 {
+  onAccessUnit: (au: AccessUnit) => void = () => undefined;
+  onExit: (why: string) => void = () => undefined;
+  private readonly child: ChildProcessByStdio<Writable, Readable, Readable>;
+  private stderr = '';
+  private ended = false;
+
+  constructor(o: H264EncoderOptions) {
+    const gop = String(o.keyframeInterval ?? 300);
+    const args = [
+      '-hide_banner', '-loglevel', 'error', '-nostdin',
+      '-f', 'rawvideo', '-pix_fmt', o.pixFmt, '-s', `${o.width}x${o.height}`, '-framerate', '30', '-i', 'pipe:0',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p', '-bf', '0',
+      '-crf', String(o.crf ?? 23), '-g', gop, '-keyint_min', gop, '-sc_threshold', '0',
+      // Frames come when the screen changes, not at a fixed rate: keep every one, invent none.
+      '-fps_mode', 'passthrough',
+      // FLV frames each picture (see flv-h264-demuxer.ts); flush it the moment it is muxed.
+      '-flush_packets', '1', '-max_interleave_delta', '0', '-flvflags', 'no_duration_filesize', '-f', 'flv', 'pipe:1',
+    ];
+    this.child = spawn(o.ffmpegPath ?? 'ffmpeg', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const demux = new FlvH264Demuxer((au) => this.onAccessUnit(au));
+    this.child.stdout.on('data', (d: Buffer) => {
+      try {
+        demux.push(d);
+      } catch (e) {
+        this.fail((e as Error).message);
+      }
+    });
+    this.child.stderr.on('data', (d: Buffer) => {
+      if (this.stderr.length < 4000) this.stderr += d.toString();
+    });
+    this.child.stdin.on('error', () => undefined); // reported by 'exit'
+    this.child.on('error', (e) => this.fail(`cannot run ffmpeg: ${e.message}`));
+    this.child.on('exit', (code, signal) => this.fail(`${signal ?? `exit ${code}`}${this.stderr ? `: ${this.stderr.trim()}` : ''}`));
+  }
+
+  write(pixels: Buffer): void {
+    if (!this.ended) this.child.stdin.write(pixels);
+  }
+
+  private fail(why: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.onExit(why);
+  }
+
+  dispose(): void {
+    this.ended = true;
+    this.child.stdin.destroy();
+    // SIGKILL would be abrupt but ffmpeg holds nothing worth saving; SIGTERM lets it exit in a few ms.
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+  }
+}
