@@ -30,6 +30,10 @@ export const errorCatalogue = {
     summary: 'dcv could not reach dcvserver on its control socket; start it with `dcvserver start`.',
   },
   SERVER_ALREADY_RUNNING: { exitStatus: 6, summary: 'dcvserver is already running (its pid file names a live process).' },
+  WEB_LISTEN_FAILED: {
+    exitStatus: 6,
+    summary: 'dcvserver cannot listen on its web port (in use, or not allowed); change [connectivity] web-port or stop the other program.',
+  },
   CONTROL_PROTOCOL: { exitStatus: 1, summary: 'dcv and dcvserver disagree on the control protocol (mixed versions).' },
 
   // --- sessions -----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import type { DcvConfig } from '../config/index.js';
+import { DcvError } from '../errors.js';
 import { MAX_CLIENT_MESSAGE_BYTES } from '../protocol/index.js';
 import type { SessionTable } from '../session/session-table.js';
 import type { Logger } from './logger.js';
@@ -25,6 +26,28 @@ const CONTENT_TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.svg': 'image/svg+xml',
 };
+
+/** A login is two short strings; anything longer is not one. */
+const LOGIN_BODY_LIMIT = 8 * 1024;
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        reject(new Error('too large'));
+        req.removeAllListeners('data');
+        req.resume(); // the answer closes the connection; what is still coming is not kept
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
 
 export interface WebEndpointDeps {
   readonly config: DcvConfig;
@@ -88,7 +111,8 @@ export class WebEndpoint {
         const code = (err as NodeJS.ErrnoException).code;
         if (host === '::' && (code === 'EAFNOSUPPORT' || code === 'EADDRNOTAVAIL')) continue; // no IPv6 on this host
         await e.close();
-        throw new Error(`cannot listen on ${host}:${port}: ${code ?? (err as Error).message}`);
+        const why = code === 'EADDRINUSE' ? 'the port is in use by another program' : (code ?? (err as Error).message);
+        throw new DcvError('WEB_LISTEN_FAILED', `dcvserver cannot listen on ${host}:${port}: ${why}; change [connectivity] web-port in dcv.conf or stop that program.`);
       }
     }
     return e;
@@ -99,6 +123,8 @@ export class WebEndpoint {
     if (connectivity['web-use-hsts']) res.setHeader('Strict-Transport-Security', 'max-age=31536000');
     if (connectivity['web-x-frame-options'] !== '') res.setHeader('X-Frame-Options', connectivity['web-x-frame-options']);
     res.setHeader('X-Content-Type-Options', 'nosniff');
+    // `?authToken=` may be in the page address; no link or fetch may carry it elsewhere in a Referer.
+    res.setHeader('Referrer-Policy', 'no-referrer');
     for (const [name, value] of connectivity['web-extra-http-headers']) res.setHeader(name, value);
   }
 
@@ -113,14 +139,17 @@ export class WebEndpoint {
       res.writeHead(404).end('Not found\n');
       return;
     }
+    const rest = url.pathname.slice(this.prefix.length);
+    if (rest === 'api/login') {
+      void this.login(req, res);
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;
     }
-    const rest = url.pathname.slice(this.prefix.length);
     if (rest === 'api/sessions') {
-      const list = this.listForViewer();
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(JSON.stringify(list));
+      this.sessionList(req, res);
       return;
     }
     if (`${url.pathname}/` === this.prefix) {
@@ -137,10 +166,72 @@ export class WebEndpoint {
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
-  /** The sessions the page offers. With authentication 'none' every viewer acts as each session's owner. */
-  private listForViewer(): { id: string; name: string; owner: string }[] {
-    if (this.deps.config.security.authentication !== 'none') return [];
-    return this.deps.sessions.all().map((s) => ({ id: s.id, name: s.name ?? '', owner: s.owner }));
+  /**
+   * The sessions the page offers: those the viewer may open (`display` granted). With authentication 'none'
+   * every viewer acts as each session's owner; otherwise the page sends the token of its login.
+   */
+  private sessionList(req: IncomingMessage, res: ServerResponse): void {
+    const json = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
+    const { auth, access } = this.deps.viewers;
+    const all = this.deps.sessions.all();
+    let visible = all;
+    if (auth.mode !== 'none') {
+      const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+      const user = bearer === null ? null : auth.tickets.redeem(bearer[1]!);
+      if (user === null) {
+        res.writeHead(401, { ...json, 'WWW-Authenticate': 'Bearer realm="opendcv"' });
+        res.end(JSON.stringify({ error: 'Log in first.', login: auth.mode === 'system' ? 'password' : 'token' }));
+        return;
+      }
+      visible = all.filter((s) => access.grantsSync(s, user).has('display'));
+    }
+    const list = visible.map((s) => ({ id: s.id, name: s.name ?? '', owner: s.owner }));
+    res.writeHead(200, json).end(req.method === 'HEAD' ? undefined : JSON.stringify(list));
+  }
+
+  /**
+   * POST api/login: a JSON {username, password} (or {authToken} for a verifier's token) in, a token for the
+   * ClientHello and api/sessions out. JSON only, so a cross-site form cannot post here.
+   */
+  private async login(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const json = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
+    const answer = (status: number, body: unknown): void => {
+      if (!res.headersSent) res.writeHead(status, json).end(JSON.stringify(body));
+    };
+    if (req.method !== 'POST') {
+      res.writeHead(405, { Allow: 'POST' }).end();
+      return;
+    }
+    if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) {
+      answer(415, { error: 'Send the login as application/json.' });
+      return;
+    }
+    let body: { username?: unknown; password?: unknown; authToken?: unknown };
+    try {
+      body = JSON.parse(await readBody(req, LOGIN_BODY_LIMIT)) as typeof body;
+      if (typeof body !== 'object' || body === null) throw new Error('not an object');
+    } catch {
+      res.setHeader('Connection', 'close');
+      answer(400, { error: 'The login request is not a JSON object of at most 8 KiB.' });
+      return;
+    }
+    const address = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`.replace(/^::ffff:/, '');
+    const { auth } = this.deps.viewers;
+    const result =
+      typeof body.authToken === 'string'
+        ? await auth.authenticate({ authToken: body.authToken, sessionId: '', clientAddress: address })
+        : await auth.passwordLogin(String(body.username ?? ''), String(body.password ?? ''), address);
+    if (!result.ok) {
+      const status = result.code === 'AUTHENTICATION_THROTTLED' ? 429 : result.code === 'AUTHENTICATION_UNAVAILABLE' ? 503 : 401;
+      answer(status, { error: result.reason });
+      return;
+    }
+    if (result.username === null) {
+      answer(200, { username: '', token: '' }); // authentication 'none': nothing to present
+      return;
+    }
+    const token = 'token' in result && typeof result.token === 'string' ? result.token : auth.tickets.issue(result.username);
+    answer(200, { username: result.username, token });
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {

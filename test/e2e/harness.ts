@@ -23,12 +23,19 @@ export interface TestUser {
   readonly home: string;
 }
 
-/** A fresh DCV_ROOT with the given dcv.conf; world-traversable so other local users reach its socket. */
+/**
+ * A fresh DCV_ROOT with the given dcv.conf; world-traversable so other local users reach its socket. Unless
+ * the configuration names a web port, the server gets a random one on 127.0.0.1, so test servers running
+ * side by side (and a real dcvserver on 8443) never collide.
+ */
 export function makeDcvRoot(conf = ''): string {
   const root = mkdtempSync('/tmp/opendcv-test-');
   chmodSync(root, 0o755);
   mkdirSync(join(root, 'etc/dcv'), { recursive: true });
-  writeFileSync(join(root, 'etc/dcv/dcv.conf'), conf);
+  const port = 20000 + Math.floor(Math.random() * 40000);
+  // GLib merges a repeated group, so this works whether or not `conf` has a [connectivity] group.
+  const web = /^\s*web-port\s*=/m.test(conf) ? '' : `\n[connectivity]\nweb-port=${port}\nweb-listen-endpoints=['127.0.0.1']\n`;
+  writeFileSync(join(root, 'etc/dcv/dcv.conf'), `${conf}${web}`);
   return root;
 }
 
