@@ -6,6 +6,7 @@ import { SERVER_VERSION } from '../version/current.js';
 import type { CliCommand, CliIo } from './command.js';
 import { configCommands } from './config.js';
 import { licenseCommands } from './license.js';
+import { permissionCommands } from './permissions.js';
 import { sessionCommands } from './sessions.js';
 import { upgradeCommands } from './upgrade.js';
 
@@ -21,7 +22,7 @@ const versionCommand: CliCommand = {
 };
 
 export function allCommands(): CliCommand[] {
-  return [...sessionCommands, ...configCommands, ...licenseCommands, ...upgradeCommands, versionCommand];
+  return [...sessionCommands, ...permissionCommands, ...configCommands, ...licenseCommands, ...upgradeCommands, versionCommand];
 }
 
 function help(commands: CliCommand[]): string {

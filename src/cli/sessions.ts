@@ -7,6 +7,7 @@ import type { CliCommand, CliIo } from './command.js';
 import { callServer } from './control-client.js';
 import { formatJsonGlib } from './json-glib.js';
 import { integerOption, parseOptions } from './parse-options.js';
+import { readPermissionSources } from './permissions.js';
 import type { ConnectionDescription, ScreenshotResult, SessionDescription } from '../server/control-api.js';
 
 const json = { json: { type: 'boolean', short: 'j' } } as const;
@@ -36,7 +37,7 @@ export const createSession: CliCommand = {
   summary: 'Create a virtual or console session',
   usage:
     'dcv create-session [--type virtual|console] [--owner USER] [--name NAME] [--init PATH]\n' +
-    '                          [--max-concurrent-clients N] [--storage-root PATH] SESSION_ID',
+    '                          [--max-concurrent-clients N] [--storage-root PATH] [--permissions-file PATH] SESSION_ID',
   async run(args, io) {
     const { values: v, positionals } = parseOptions(
       'create-session',
@@ -69,6 +70,7 @@ export const createSession: CliCommand = {
       init,
       maxConcurrentClients: integerOption('create-session', 'max-concurrent-clients', v['max-concurrent-clients']),
       storageRoot: v['storage-root'],
+      permissions: typeof v['permissions-file'] === 'string' ? readPermissionSources(io, v['permissions-file']) : undefined,
     });
     return 0;
   },

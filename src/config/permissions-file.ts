@@ -295,3 +295,33 @@ export function resolvePath(dir: string, path: string): string {
   }
   return `${joined.startsWith('/') ? '/' : ''}${parts.join('/')}`;
 }
+
+/**
+ * A permissions file as `dcv` sends it: the file and every file it imports, read by `dcv` as the calling user
+ * (so nobody can make dcvserver read a file they cannot read themselves), keyed by absolute path.
+ */
+export interface PermissionSources {
+  readonly entry: string;
+  readonly files: Readonly<Record<string, string>>;
+}
+
+/** Parses what `dcv` sent; any other shape is PERMISSIONS_INVALID. */
+export function permissionsFromSources(value: unknown): PermissionsDocument {
+  const v = value as Partial<PermissionSources> | null;
+  if (
+    typeof v !== 'object' ||
+    v === null ||
+    typeof v.entry !== 'string' ||
+    typeof v.files !== 'object' ||
+    v.files === null ||
+    Object.values(v.files).some((t) => typeof t !== 'string')
+  ) {
+    throw new DcvError('PERMISSIONS_INVALID', 'The permissions arrived in an unexpected shape; use the dcv of this release.');
+  }
+  const files = v.files;
+  return loadPermissions(v.entry, (path) => {
+    const text = Object.prototype.hasOwnProperty.call(files, path) ? files[path] : undefined;
+    if (text === undefined) throw new Error('not sent by dcv');
+    return text;
+  });
+}

@@ -11,6 +11,8 @@ export const CONTROL_METHODS = [
   'list-connections',
   'close-connection',
   'get-screenshot',
+  'get-permissions',
+  'set-permissions',
 ] as const;
 export type ControlMethod = (typeof CONTROL_METHODS)[number];
 

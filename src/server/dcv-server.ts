@@ -19,6 +19,7 @@ import { WebEndpoint } from './web-endpoint.js';
 import type { SessionMedia } from './session-media.js';
 import { openSessionMedia } from './session-media-x11.js';
 import { admitSession, evaluateLicense, licenseRefusal, type LicenseStatus } from './license-gate.js';
+import { handlePermissionRequest } from './permission-requests.js';
 
 export interface DcvServerOptions {
   /** Echo the log to stderr (foreground runs). */
@@ -104,14 +105,12 @@ export class DcvServer {
   private async startWebEndpoint(): Promise<void> {
     const tls = await loadTlsIdentity(this.paths);
     if (tls.generated) this.log.info(`Generated a self-signed TLS certificate in ${this.paths.tlsCert}`);
-    if (this.config.security.authentication === 'none') {
-      this.log.warn("authentication='none': every viewer is admitted as the session owner; use it only on a trusted network");
-    }
     const viewerLog = this.log.child('viewer');
     this.viewers = new ViewerHub({
       config: this.config,
       sessions: this.sessions,
       log: viewerLog,
+      defaultPermissionsFile: this.paths.defaultPermissionsFile,
       mediaFor: (session) => this.mediaFor(session),
       licenseRefusal: () => this.connectionRefusal(),
     });
@@ -216,6 +215,7 @@ export class DcvServer {
           init: str('init'),
           maxConcurrentClients: num('maxConcurrentClients'),
           storageRoot: str('storageRoot'),
+          permissions: p['permissions'], // --permissions-file, as dcv read it (src/cli/permissions.ts)
         });
         this.log.info(`Session '${s.id}' created by ${caller.name} (uid ${caller.uid})`);
         return this.describe(s);
@@ -253,6 +253,9 @@ export class DcvServer {
         const result: ScreenshotResult = { format, data: image.toString('base64') };
         return result;
       }
+      case 'get-permissions': // issue 5: src/server/permission-requests.ts
+      case 'set-permissions':
+        return handlePermissionRequest({ sessions: this.sessions, viewers: this.viewers, log: this.log }, caller, method, p);
       default:
         throw new DcvError('USAGE', `Unknown request '${String(method)}'.`);
     }

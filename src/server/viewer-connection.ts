@@ -158,6 +158,24 @@ export class ViewerConnection implements MediaSink {
     if (hasFeature(result.features, Feature.Display)) this.detach = result.media.attach(this);
   }
 
+  /**
+   * New rights from `dcv set-permissions`: every later message is judged by them. Keys and buttons still held
+   * are released when input is taken away, so none stays pressed in the session.
+   */
+  setFeatures(features: number): void {
+    const a = this.admission;
+    if (a === null || this.closed) return;
+    this.admission = { ...a, features };
+    const lost = a.features & ~features;
+    if (lost & (Feature.Keyboard | Feature.Mouse)) a.media.releaseAll();
+    if (!hasFeature(features, Feature.Display) && this.detach !== null) {
+      this.detach();
+      this.detach = null;
+    } else if (hasFeature(features, Feature.Display) && this.detach === null) {
+      this.detach = a.media.attach(this);
+    }
+  }
+
   private handle(m: FromClient, a: Admission): void {
     switch (m.type) {
       case 'key':

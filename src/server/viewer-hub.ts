@@ -1,9 +1,12 @@
-// Every viewer connection of the server: admission (authentication mode, session, license, client
-// limits), the per-session connection lists behind `dcv list-connections`, and closing them.
+// Every viewer connection of the server: admission (who the viewer is, which session it may open and with
+// which rights, license, client limits), the per-session connection lists behind `dcv list-connections`,
+// permission changes on live connections, and closing them.
 import type { WebSocket } from 'ws';
+import { Authenticator } from '../auth/authenticator.js';
+import { featureMask, SessionAccess } from '../auth/session-access.js';
 import type { DcvConfig } from '../config/index.js';
 import { DcvError } from '../errors.js';
-import { ALL_FEATURES, CloseCode, type ClientHello } from '../protocol/index.js';
+import { CloseCode, Feature, hasFeature, type ClientHello } from '../protocol/index.js';
 import type { Session } from '../session/session.js';
 import type { SessionTable } from '../session/session-table.js';
 import { rfc3339, type ConnectionDescription } from './control-api.js';
@@ -15,6 +18,8 @@ export interface ViewerHubDeps {
   readonly config: DcvConfig;
   readonly sessions: SessionTable;
   readonly log: Logger;
+  /** The default permissions file: [session-management/defaults] permissions-file, else paths.defaultPermissionsFile. */
+  readonly defaultPermissionsFile: string;
   /** The shared media pipeline of a session, created on first use. */
   mediaFor(session: Session): Promise<SessionMedia>;
   /** Why the license refuses new connections, or null. */
@@ -26,9 +31,19 @@ export class ViewerHub implements ViewerHost {
   private readonly connections = new Map<number, ViewerConnection>();
   private readonly lastDisconnection = new Map<string, Date>();
   readonly log: Logger;
+  readonly auth: Authenticator;
+  readonly access: SessionAccess;
 
   constructor(private readonly deps: ViewerHubDeps) {
     this.log = deps.log;
+    this.auth = new Authenticator(deps.config.security, deps.log.child('auth'));
+    const file = deps.config['session-management/defaults']['permissions-file'] || deps.defaultPermissionsFile;
+    this.access = new SessionAccess(deps.sessions, file, deps.log.child('permissions'));
+    deps.sessions.setAccessPolicy(this.access);
+    for (const line of this.auth.describe()) {
+      if (line.warn) deps.log.warn(line.text);
+      else deps.log.info(line.text);
+    }
   }
 
   accept(socket: WebSocket, clientAddress: string, userAgent: string): void {
@@ -38,25 +53,34 @@ export class ViewerHub implements ViewerHost {
 
   async admit(hello: ClientHello, c: ViewerConnection): Promise<Admission | Refusal> {
     const { config, sessions } = this.deps;
-    const session = sessions.all().find((s) => s.id === hello.sessionId);
-    if (session === undefined) {
-      return {
-        closeCode: CloseCode.SessionNotFound,
-        reason: hello.sessionId === '' ? 'No session available.' : `The ${hello.sessionId} session is not available.`,
-      };
+    // Who first, so an unauthenticated viewer learns nothing about which sessions exist.
+    const who = await this.auth.authenticate({
+      username: hello.username,
+      password: hello.password,
+      authToken: hello.authToken,
+      sessionId: hello.sessionId,
+      clientAddress: c.clientAddress,
+    });
+    if (!who.ok) {
+      const closeCode = who.code === 'AUTHENTICATION_UNAVAILABLE' ? CloseCode.ServerError : CloseCode.AuthenticationFailed;
+      return { closeCode, reason: who.reason };
     }
-    if (config.security.authentication !== 'none') {
-      return {
-        closeCode: CloseCode.AuthenticationFailed,
-        reason:
-          "This server is set to [security] authentication='system', which viewers cannot use yet in this build; " +
-          "an administrator can set authentication='none' in dcv.conf for a trusted network.",
-      };
+    const session = sessions.all().find((s) => s.id === hello.sessionId);
+    const notFound: Refusal = {
+      closeCode: CloseCode.SessionNotFound,
+      reason: hello.sessionId === '' ? 'No session available.' : `The ${hello.sessionId} session is not available.`,
+    };
+    if (session === undefined) return notFound;
+    // With authentication 'none' DCV treats every viewer as the session owner; permissions still apply.
+    const username = who.username ?? session.owner;
+    const features = featureMask(await this.access.grants(session, username));
+    // Without `display` the session is not theirs to see: refused exactly as a session that does not exist.
+    if (!hasFeature(features, Feature.Display)) {
+      this.log.warn(`User '${username}' from ${c.clientAddress} may not open session '${session.id}' (no display permission)`);
+      return notFound;
     }
     const license = await this.deps.licenseRefusal();
     if (license !== null) return { closeCode: CloseCode.PermissionDenied, reason: license.message };
-    // With authentication 'none' DCV treats every viewer as the session owner.
-    const username = session.owner;
     const limit = session.maxConcurrentClients >= 0 ? session.maxConcurrentClients : config['session-management']['max-concurrent-clients'];
     const current = this.forSession(session.id);
     if (limit >= 0 && current.length >= limit) {
@@ -80,8 +104,7 @@ export class ViewerHub implements ViewerHost {
     if (this.deps.sessions.all().find((s) => s.id === session.id) !== session) {
       return { closeCode: CloseCode.SessionClosed, reason: `The ${session.id} session was closed.` };
     }
-    void c;
-    return { session, media, username, features: ALL_FEATURES };
+    return { session, media, username, features };
   }
 
   joined(c: ViewerConnection): void {
@@ -122,6 +145,23 @@ export class ViewerHub implements ViewerHost {
       throw new DcvError('CONNECTION_NOT_FOUND', `Session '${sessionId}' has no connection ${connectionId}.`);
     }
     c.close(CloseCode.ClosedByAdministrator, 'An administrator closed this connection.');
+  }
+
+  /**
+   * The session's permissions changed (`dcv set-permissions`): each viewer gets its new rights at once; one
+   * that lost `display` is disconnected.
+   */
+  async permissionsChanged(sessionId: string): Promise<void> {
+    const session = this.deps.sessions.all().find((s) => s.id === sessionId);
+    if (session === undefined) return;
+    await Promise.all(
+      this.forSession(sessionId).map(async (c) => {
+        const features = featureMask(await this.access.grants(session, c.username));
+        if (!hasFeature(features, Feature.Display)) {
+          c.close(CloseCode.PermissionDenied, `Your permissions on session ${sessionId} no longer include display.`);
+        } else c.setFeatures(features);
+      }),
+    );
   }
 
   /** The session ended: its viewers are told so and disconnected. */

@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { DcvError } from '../errors.js';
+import { permissionsFromSources, type PermissionsDocument } from '../config/permissions-file.js';
 import { findUserByName, type UserAccount } from '../host/user-account.js';
 import { ConsoleSession } from './console-session.js';
 import type { DisplayHead, Session, SessionType } from './session.js';
@@ -45,6 +46,19 @@ export interface CreateSessionRequest {
   readonly init?: string;
   readonly maxConcurrentClients?: number;
   readonly storageRoot?: string;
+  /** The session's own permissions file as `dcv` read it (absent: DCV's built-in owner-only default). */
+  readonly permissions?: unknown;
+}
+
+/**
+ * Who besides root and the owner may see a session, decided from its permissions (src/auth plugs in here,
+ * since only it knows the default permissions file and the users' OS groups).
+ */
+export interface SessionAccessPolicy {
+  /** Whether `caller` (neither root nor the owner) may list and open the session: `display` is granted. */
+  mayView(caller: Caller, session: Session): boolean;
+  /** Refuses permissions that cannot be evaluated (names a group or alias nobody defines); throws DcvError. */
+  check(permissions: PermissionsDocument): void;
 }
 
 export interface SessionEvents {
@@ -60,6 +74,9 @@ export class SessionTable {
   /** Ids being created right now, so two concurrent creates of one id cannot both succeed. */
   private readonly starting = new Set<string>();
   private admission: AdmissionCheck = async () => undefined;
+  /** Each session's own permissions; a session without an entry has the built-in default. */
+  private readonly permissions = new Map<string, PermissionsDocument>();
+  private access: SessionAccessPolicy = { mayView: () => false, check: () => undefined };
 
   constructor(
     private readonly settings: SessionSettings,
@@ -70,20 +87,43 @@ export class SessionTable {
     this.admission = check;
   }
 
+  setAccessPolicy(policy: SessionAccessPolicy): void {
+    this.access = policy;
+  }
+
+  /** The session's own permissions, or null for the built-in default (only the owner, with everything). */
+  permissionsOf(id: string): PermissionsDocument | null {
+    return this.permissions.get(id) ?? null;
+  }
+
+  /** Replaces a session's own permissions (null: back to the built-in default); root and the owner only. */
+  setPermissions(caller: Caller, id: string, permissions: PermissionsDocument | null): Session {
+    const s = this.get(caller, id);
+    if (permissions === null) this.permissions.delete(id);
+    else {
+      this.access.check(permissions);
+      this.permissions.set(id, permissions);
+    }
+    return s;
+  }
+
   get size(): number {
     return this.sessions.size;
   }
 
-  /** Sessions the caller may see: all for root, their own for anyone else. */
+  /** Sessions the caller may see: all for root, their own and those whose permissions grant them `display`. */
   list(caller: Caller): Session[] {
-    return [...this.sessions.values()].filter((s) => this.maySee(caller, s));
+    return [...this.sessions.values()].filter((s) => this.maySee(caller, s) || this.access.mayView(caller, s));
   }
 
   all(): Session[] {
     return [...this.sessions.values()];
   }
 
-  /** The session, if the caller may see it; an unknown and a hidden session look the same. */
+  /**
+   * The session, if the caller may manage it (root, the owner); an unknown and a hidden session look the same.
+   * Collaborators granted `display` see it in list() and open it in a viewer, but do not manage it here.
+   */
   get(caller: Caller, id: string): Session {
     const s = this.sessions.get(id);
     if (s === undefined || !this.maySee(caller, s)) {
@@ -115,6 +155,8 @@ export class SessionTable {
     if (req.maxConcurrentClients !== undefined && (!Number.isInteger(req.maxConcurrentClients) || req.maxConcurrentClients < -1)) {
       throw new DcvError('USAGE', '--max-concurrent-clients must be -1 (no limit) or a non-negative integer.');
     }
+    const permissions = req.permissions === undefined ? null : permissionsFromSources(req.permissions);
+    if (permissions !== null) this.access.check(permissions);
     this.checkLimits(type, owner);
     await this.admission(this.sessions.size);
     this.starting.add(id);
@@ -122,6 +164,7 @@ export class SessionTable {
       const session =
         type === 'console' ? await this.startConsole(id, name, owner, req) : await this.startVirtual(id, name, owner, req);
       this.sessions.set(id, session);
+      if (permissions !== null) this.permissions.set(id, permissions);
       void session.whenEnded().then((reason) => this.ended(session, reason));
       this.events.created(session);
       return session;
@@ -216,6 +259,7 @@ export class SessionTable {
       throw new DcvError('PERMISSION_DENIED', 'Only root may close the console session.');
     }
     this.sessions.delete(id);
+    this.permissions.delete(id);
     await s.dispose();
     this.events.ended(s, 'closed');
   }
@@ -223,12 +267,14 @@ export class SessionTable {
   private ended(s: Session, reason: string): void {
     if (this.sessions.get(s.id) !== s) return; // closed on purpose, already accounted for
     this.sessions.delete(s.id);
+    this.permissions.delete(s.id);
     void s.dispose().then(() => this.events.ended(s, reason));
   }
 
   async closeAll(): Promise<void> {
     const all = [...this.sessions.values()];
     this.sessions.clear();
+    this.permissions.clear();
     await Promise.all(all.map(async (s) => {
       await s.dispose();
       this.events.ended(s, 'server stopping');

@@ -1,0 +1,69 @@
+// System logins through PAM (native/pam-authenticate.c): at most a few conversations at once, each on a
+// worker thread, so a flood of logins can neither block the event loop nor take every libuv worker.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { DcvError } from '../errors.js';
+
+export interface PamVerdict {
+  readonly ok: boolean;
+  /** PAM's return code and the step that gave it (0 start, 1 authenticate, 2 account), for the log. */
+  readonly code: number;
+  readonly step: number;
+  readonly message: string;
+}
+
+interface PamAddon {
+  pamAuthenticate(service: string, user: string, password: Buffer, rhost: string): Promise<PamVerdict>;
+}
+
+const require = createRequire(import.meta.url);
+let addon: PamAddon | null = null;
+
+function native(): PamAddon {
+  try {
+    // dist/src/auth/ → package root/build/Release
+    addon ??= require('../../../build/Release/opendcv_pam.node') as PamAddon;
+    return addon;
+  } catch (e) {
+    throw new DcvError(
+      'AUTHENTICATION_UNAVAILABLE',
+      `The PAM module of opendcv cannot be loaded (${(e as Error).message.split('\n')[0]}); install libpam0g and rebuild with npm ci.`,
+    );
+  }
+}
+
+/** Whether /etc/pam.d has the service; without it PAM falls back to `other`, which usually denies everyone. */
+export function pamServiceInstalled(service: string): boolean {
+  return existsSync(`/etc/pam.d/${service}`);
+}
+
+const MAX_RUNNING = 2;
+const MAX_WAITING = 32;
+
+export class PamAuthenticator {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly service: string) {}
+
+  /** Checks the password; throws AUTHENTICATION_THROTTLED when too many logins are already waiting. */
+  async check(user: string, password: string, remoteHost: string): Promise<PamVerdict> {
+    const api = native();
+    if (this.running < MAX_RUNNING) this.running++;
+    else if (this.waiting.length >= MAX_WAITING) {
+      throw new DcvError('AUTHENTICATION_THROTTLED', 'The server is busy checking other logins; try again in a few seconds.');
+    } else await new Promise<void>((resolve) => this.waiting.push(resolve)); // the finishing login hands over its slot
+    // A Buffer, not a string, so the copy this process holds can be overwritten once the addon has its own.
+    const secret = Buffer.from(password, 'utf8');
+    try {
+      const pending = api.pamAuthenticate(this.service, user, secret, remoteHost);
+      secret.fill(0);
+      return await pending;
+    } finally {
+      secret.fill(0);
+      const next = this.waiting.shift();
+      if (next !== undefined) next();
+      else this.running--;
+    }
+  }
+}

@@ -1,0 +1,72 @@
+// `dcv get-permissions` and `dcv set-permissions`, and reading a permissions file for them and for
+// `create-session --permissions-file`: dcv reads the file and its #imports as the calling user and sends the
+// text, so dcvserver (root) never opens a path a user names.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadPermissions, type PermissionSources } from '../config/permissions-file.js';
+import { DcvError } from '../errors.js';
+import type { CliCommand, CliIo } from './command.js';
+import { callServer } from './control-client.js';
+import { formatJsonGlib } from './json-glib.js';
+import { parseOptions } from './parse-options.js';
+import type { PermissionsDescription } from '../server/permission-requests.js';
+
+/** Reads and parses `path` (relative to the working directory) with everything it imports. */
+export function readPermissionSources(io: CliIo, path: string): PermissionSources {
+  const entry = resolve(io.cwd, path);
+  const files: Record<string, string> = {};
+  // Parsing here reports syntax errors before anything is sent; the server parses again, trusting nothing.
+  loadPermissions(entry, (p) => {
+    files[p] = readFileSync(p, 'utf8');
+    return files[p];
+  });
+  return { entry, files };
+}
+
+export const getPermissions: CliCommand = {
+  name: 'get-permissions',
+  summary: "Print a session's permissions (or one user's features in it)",
+  usage: 'dcv get-permissions [-j|--json] [--user USER] --session SESSION_ID',
+  async run(args, io) {
+    const { values: v } = parseOptions(
+      'get-permissions',
+      args,
+      { session: { type: 'string' }, user: { type: 'string' }, json: { type: 'boolean', short: 'j' } },
+      { min: 0, max: 0, names: '' },
+    );
+    if (typeof v['session'] !== 'string') throw new DcvError('USAGE', "dcv get-permissions: --session SESSION_ID is required (see 'dcv get-permissions --help').");
+    const d = (await callServer(io, 'get-permissions', { id: v['session'], user: v['user'] })) as PermissionsDescription;
+    if (v['json'] === true) io.out(`${formatJsonGlib(d)}\n`);
+    else if (d.user !== undefined) io.out(`${d.features?.join(' ') ?? ''}\n`);
+    else {
+      const merged = d['default-file-exists'] ? `merged after ${d['default-file']}` : `no ${d['default-file']}, nothing merged`;
+      io.out(`; Session '${d['session-id']}': ${d.source === 'builtin' ? 'built-in default' : 'custom'} permissions (${merged})\n${d.permissions}`);
+    }
+    return 0;
+  },
+};
+
+export const setPermissions: CliCommand = {
+  name: 'set-permissions',
+  summary: "Replace a running session's permissions",
+  usage: 'dcv set-permissions --session SESSION_ID (--none | --reset-builtin | --file PATH)',
+  async run(args, io) {
+    const { values: v } = parseOptions(
+      'set-permissions',
+      args,
+      { session: { type: 'string' }, none: { type: 'boolean' }, 'reset-builtin': { type: 'boolean' }, file: { type: 'string' } },
+      { min: 0, max: 0, names: '' },
+    );
+    if (typeof v['session'] !== 'string') throw new DcvError('USAGE', "dcv set-permissions: --session SESSION_ID is required (see 'dcv set-permissions --help').");
+    const chosen = (['none', 'reset-builtin', 'file'] as const).filter((k) => v[k] !== undefined);
+    if (chosen.length !== 1) {
+      throw new DcvError('USAGE', 'dcv set-permissions: give exactly one of --none, --reset-builtin or --file PATH.');
+    }
+    const mode = chosen[0]!;
+    const permissions = mode === 'file' ? readPermissionSources(io, String(v['file'])) : undefined;
+    await callServer(io, 'set-permissions', { id: v['session'], mode, permissions });
+    return 0;
+  },
+};
+
+export const permissionCommands: CliCommand[] = [getPermissions, setPermissions];
