@@ -66,6 +66,10 @@ const applyCommand: CliCommand = {
       { 'close-sessions': { type: 'boolean' }, yes: { type: 'boolean', short: 'y' } },
       { min: 1, max: 1, names: 'TARGET' },
     );
+    if (values['yes'] !== true && process.stdin.isTTY !== true) {
+      // Say so before the preflight's minutes, not after.
+      throw new DcvError('UPGRADE_NOT_CONFIRMED', 'Not on a terminal, so no one can confirm; add --yes to proceed. Nothing was changed.');
+    }
     const ctx = context(io, 'apply');
     ctx.progress.note(`dcv upgrade apply ${args.join(' ')} (pid ${process.pid}, uid ${process.getuid?.() ?? '?'})`);
     try {

@@ -9,7 +9,7 @@ import { createBackup, verifiedBackup } from './config-backup.js';
 import { crashPoint } from './crash-point.js';
 import { archiveJournal, enterStep, readJournal, timestampId, writeJournal, type ApplyStep, type UpgradeJournal } from './journal.js';
 import { blockerError, preflight, type Preflight } from './preflight.js';
-import { installRelease, linkCommands, switchCurrent } from './release-install.js';
+import { installRelease, linkCommands, releaseDir, switchCurrent } from './release-install.js';
 import { rollback } from './rollback.js';
 import { closeSession, runningVersion, startRelease, stopServer } from './server-control.js';
 import { smokeTest } from './smoke-test.js';
@@ -155,7 +155,7 @@ async function applyLocked(ctx: UpgradeContext, targetArg: string, opts: ApplyOp
     step(5, `install opendcv ${p.version}`);
     enterStep(paths, journal, 'install');
     crashPoint(env, 'install');
-    const dir = p.target.kind === 'file' ? installRelease(paths, p.dir, p.version) : p.dir;
+    const dir = p.dir === releaseDir(paths, p.version) ? p.dir : installRelease(paths, p.dir, p.version);
     switchCurrent(paths, dir);
     for (const w of linkCommands(paths)) progress.say(`  warning: ${w}`);
     progress.say(`  ${dir} installed; ${paths.currentRelease} -> ${dir}`);

@@ -12,9 +12,9 @@ import { evaluateLicense } from '../server/license-gate.js';
 import { clientCompatibility, OLDEST_CLIENT_VERSION } from '../version/compatibility.js';
 import { compareVersions, parseVersion } from '../version/version.js';
 import { configurationFiles } from './config-backup.js';
-import { resolveTarget, unpackRelease, type UpgradeTarget } from './release-archive.js';
+import { archivedManifest, checkMembers, resolveTarget, unpackRelease, type UpgradeTarget } from './release-archive.js';
 import { currentRelease, type InstalledRelease } from './release-install.js';
-import { releaseSize, verifyReleaseTree, type ReleaseManifest } from './release-manifest.js';
+import { MANIFEST_FILE, releaseSize, verifyReleaseTree, type ReleaseManifest } from './release-manifest.js';
 import { listSessions, runningVersion, serverPid } from './server-control.js';
 import { SMOKE_SESSION_PREFIX } from './smoke-test.js';
 
@@ -81,6 +81,10 @@ async function licenseCheck(paths: HostPaths, version: string): Promise<Check> {
   return { name: 'license', ok: false, code: s.code ?? 'LICENSE_INVALID', text: `not good for the target ${version}: ${reason}` };
 }
 
+function installedDir(paths: HostPaths, version: string): string {
+  return join(paths.releasesDir, version);
+}
+
 function existingDir(p: string): string {
   let d = p;
   while (!existsSync(d) && dirname(d) !== d) d = dirname(d);
@@ -121,6 +125,16 @@ async function configCheck(paths: HostPaths, dir: string, version: string, env: 
 export function prepareTarget(paths: HostPaths, targetArg: string, opts: PreflightOptions): { target: UpgradeTarget; dir: string; manifest: ReleaseManifest } {
   const target = resolveTarget(paths, targetArg, opts.cwd);
   if (target.kind === 'installed') return { target, dir: target.dir, manifest: verifyReleaseTree(target.dir, target.dir) };
+  // The same release already unpacked (a resumed or repeated upgrade) is used where it is, once it verifies.
+  const top = checkMembers(target.file);
+  const installed = join(paths.releasesDir, top.slice('opendcv-'.length));
+  try {
+    if (readFileSync(join(installed, MANIFEST_FILE), 'utf8') === archivedManifest(target.file, top)) {
+      return { target, dir: installed, manifest: verifyReleaseTree(installed, installed) };
+    }
+  } catch {
+    // not installed, or not intact: unpack afresh
+  }
   const staged = unpackRelease(target.file, opts.stagingDir);
   return { target, dir: staged.dir, manifest: staged.manifest };
 }
@@ -131,7 +145,8 @@ export async function preflight(paths: HostPaths, targetArg: string, opts: Prefl
   const checks: Check[] = [];
   const source = target.kind === 'file' ? `${target.file} (sha256 ${target.sha256})` : dir;
 
-  const runs = await run(join(dir, 'bin/dcv'), ['version'], { ...opts.env });
+  // The target's own commands: that it runs here and says its version, and what it makes of dcv.conf.
+  const [runs, configuration] = await Promise.all([run(join(dir, 'bin/dcv'), ['version'], opts.env), configCheck(paths, dir, version, opts.env)]);
   if (runs.code !== 0 || runs.out !== `opendcv ${version}`) {
     throw new DcvError('UPGRADE_TARGET_INVALID', `The target ${source} does not run here: \`dcv version\` said '${runs.out.split('\n')[0] ?? ''}', not 'opendcv ${version}'.`);
   }
@@ -173,8 +188,8 @@ export async function preflight(paths: HostPaths, targetArg: string, opts: Prefl
     });
   }
 
-  checks.push(diskCheck(paths, manifest, target.kind === 'file' && !opts.stagingOnReleasesFs));
-  checks.push(await configCheck(paths, dir, version, opts.env));
+  checks.push(diskCheck(paths, manifest, target.kind === 'file' && dir !== installedDir(paths, version) && !opts.stagingOnReleasesFs));
+  checks.push(configuration);
 
   return {
     target,

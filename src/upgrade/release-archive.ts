@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { DcvError } from '../errors.js';
 import type { HostPaths } from '../host-paths.js';
 import { isVersion } from '../version/version.js';
-import { sha256File, verifyReleaseTree, type ReleaseManifest } from './release-manifest.js';
+import { MANIFEST_FILE, sha256File, verifyReleaseTree, type ReleaseManifest } from './release-manifest.js';
 
 export type UpgradeTarget =
   | { readonly kind: 'file'; readonly file: string; readonly sha256: string }
@@ -44,7 +44,7 @@ function tar(args: string[], what: string): string {
 }
 
 /** The release's top directory name (opendcv-VERSION), after checking every member is safe to extract. */
-function checkMembers(file: string): string {
+export function checkMembers(file: string): string {
   const names = tar(['-tzf', file], file).split('\n').filter((n) => n !== '');
   const types = tar(['-tvzf', file], file).split('\n').filter((l) => l !== '').map((l) => l[0]);
   const tops = new Set(names.map((n) => n.split('/')[0]));
@@ -61,6 +61,11 @@ function checkMembers(file: string): string {
     throw new DcvError('UPGRADE_TARGET_INVALID', `${file} holds links or special files; a release holds only files and directories.`);
   }
   return top;
+}
+
+/** The manifest's text as the archive holds it (no extraction of anything else). */
+export function archivedManifest(file: string, top: string): string {
+  return tar(['-xzOf', file, `${top}/${MANIFEST_FILE}`], file);
 }
 
 export interface StagedRelease {
