@@ -174,7 +174,7 @@ describe('dcvserver with virtual sessions', () => {
   });
 
   test('a session whose init program exits ends by itself', async () => {
-    const init = writeInit(root, 'short-init', 'sleep 1');
+    const init = writeInit(root, 'short-init', 'sleep 3');
     assert.equal((await dcv(root, ['create-session', '--init', init, 'short-lived'])).code, 0);
     await waitFor('the session to end', async () => {
       const r = await dcv(root, ['list-sessions']);
