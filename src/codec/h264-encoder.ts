@@ -7,6 +7,8 @@ import type { Readable, Writable } from 'node:stream';
 import { DcvError } from '../errors.js';
 import { FlvH264Demuxer, type AccessUnit } from './flv-h264-demuxer.js';
 
+const MAX_IN_FLIGHT = 2;
+
 export interface EncodedFrame {
   /** Annex-B access unit; a keyframe starts with SPS and PPS. */
   data: Uint8Array;
@@ -43,7 +45,8 @@ export class H264Encoder extends EventEmitter<H264EncoderEvents> {
   private active: FfmpegH264 | undefined;
   private spare: FfmpegH264 | undefined;
   private keyframeWanted = false;
-  private inFlight: { captureTime: number } | undefined;
+  /** Frames written to ffmpeg and not yet back, oldest first. */
+  private inFlight: number[] = [];
   private seq = 0;
   private disposed = false;
 
@@ -64,9 +67,18 @@ export class H264Encoder extends EventEmitter<H264EncoderEvents> {
     return this.options.height;
   }
 
-  /** True while a frame is being encoded; encode() refuses frames then (callers coalesce instead of queueing). */
+  /**
+   * True when encode() would refuse a frame: one frame is being encoded and one more waits in the pipe
+   * (the next capture overlaps the encode; more would only add latency), or a keyframe is due and the
+   * current ffmpeg must drain first. Callers coalesce damage instead of queueing.
+   */
   get busy(): boolean {
-    return this.inFlight !== undefined;
+    return this.inFlight.length >= MAX_IN_FLIGHT || (this.keyframeWanted && this.inFlight.length > 0);
+  }
+
+  /** Frames given to encode() whose access unit has not come back yet. */
+  get pending(): number {
+    return this.inFlight.length;
   }
 
   /** The next encoded frame will be a keyframe (IDR with SPS/PPS). */
@@ -75,12 +87,12 @@ export class H264Encoder extends EventEmitter<H264EncoderEvents> {
   }
 
   /**
-   * Starts encoding one frame (tightly packed, width*height*4 bytes, not modified until 'frame' fires).
-   * Returns false, taking nothing, while the previous frame is still being encoded.
+   * Starts encoding one frame (tightly packed, width*height*4 bytes, not modified until its 'frame' fires).
+   * Returns false, taking nothing, while busy.
    */
   encode(pixels: Buffer, captureTime: number): boolean {
     if (this.disposed) throw new Error('H264Encoder used after dispose()');
-    if (this.inFlight) return false;
+    if (this.busy) return false;
     const expected = this.options.width * this.options.height * 4;
     if (pixels.length !== expected) throw new Error(`frame is ${pixels.length} bytes, expected ${expected}`);
     if (!this.active || this.keyframeWanted) {
@@ -93,7 +105,7 @@ export class H264Encoder extends EventEmitter<H264EncoderEvents> {
         if (!this.disposed && !this.spare) this.spare = this.startFfmpeg();
       });
     }
-    this.inFlight = { captureTime };
+    this.inFlight.push(captureTime);
     this.active.write(pixels);
     return true;
   }
@@ -101,9 +113,9 @@ export class H264Encoder extends EventEmitter<H264EncoderEvents> {
   private startFfmpeg(): FfmpegH264 {
     const proc = new FfmpegH264(this.options);
     proc.onAccessUnit = (au) => {
-      if (proc !== this.active || !this.inFlight) return;
-      const { captureTime } = this.inFlight;
-      this.inFlight = undefined;
+      if (proc !== this.active) return;
+      const captureTime = this.inFlight.shift();
+      if (captureTime === undefined) return;
       this.emit('frame', {
         data: au.data,
         keyframe: au.keyframe,
@@ -119,7 +131,7 @@ export class H264Encoder extends EventEmitter<H264EncoderEvents> {
       if (proc === this.spare) this.spare = undefined;
       if (proc === this.active) {
         this.active = undefined;
-        this.inFlight = undefined; // the frame is lost; the next encode starts a new ffmpeg with a keyframe
+        this.inFlight = []; // those frames are lost; the next encode starts a new ffmpeg with a keyframe
         this.emit('error', new DcvError('ENCODER_FAILED', `ffmpeg stopped while encoding H.264: ${why}`));
       }
     };

@@ -69,7 +69,9 @@ interface SubscriberState {
 export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
   private readonly subs = new Set<SubscriberState>();
   private encoder: H264Encoder;
-  private frameBuf: Buffer | undefined;
+  /** Capture buffers, used in turn: ffmpeg may still read one while the next is filled. */
+  private frameBufs: Array<Buffer | undefined> = [undefined, undefined];
+  private nextBuf = 0;
   private readonly minIntervalMs: number;
   private readonly settleMs: number;
   private lastCaptureAt = -Infinity;
@@ -80,7 +82,8 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
   private settleTimer: NodeJS.Timeout | undefined;
   private refining = false;
   private readonly sinceRefine = new DirtyRegion();
-  private inFlightRects: Rect[] = [];
+  /** Damage rectangles of the frames inside the encoder, oldest first (access units come back in order). */
+  private inFlightRects: Rect[][] = [];
   private lastCursor: CursorShape | undefined;
   private disposed = false;
 
@@ -161,6 +164,7 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
     enc.on('frame', (f) => this.onEncoded(f));
     enc.on('error', (e) => {
       this.emit('error', e);
+      this.inFlightRects = [];
       // The lost frame's area must still reach viewers: the restarted ffmpeg begins with a keyframe.
       this.wantKeyframe();
     });
@@ -203,11 +207,13 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
       this.clearSettle();
       const captureTime = performance.now();
       this.lastCaptureAt = captureTime;
-      // One buffer is enough: no capture starts while the encoder still reads the previous frame.
-      this.frameBuf = this.fb.readFull(this.frameBuf);
-      this.inFlightRects = full ? [{ x: 0, y: 0, w: this.fb.width, h: this.fb.height }] : rects;
+      // The encoder holds at most two frames, so two buffers in turn are never overwritten while read.
+      const i = this.nextBuf;
+      this.nextBuf = (i + 1) % this.frameBufs.length;
+      const buf = (this.frameBufs[i] = this.fb.readFull(this.frameBufs[i]));
+      this.inFlightRects.push(full ? [{ x: 0, y: 0, w: this.fb.width, h: this.fb.height }] : rects);
       this.sinceRefine.addAll(rects);
-      this.encoder.encode(this.frameBuf, captureTime);
+      this.encoder.encode(buf, captureTime);
     } catch (e) {
       if (!this.disposed) this.emit('error', e as Error);
     } finally {
@@ -218,7 +224,8 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
 
   private onEncoded(frame: EncodedFrame): void {
     if (this.disposed) return;
-    const rects = frame.keyframe ? [{ x: 0, y: 0, w: frame.width, h: frame.height }] : this.inFlightRects;
+    const captured = this.inFlightRects.shift() ?? [];
+    const rects = frame.keyframe ? [{ x: 0, y: 0, w: frame.width, h: frame.height }] : captured;
     const video: VideoFrame = { ...frame, rects };
     let recovered = false;
     for (const s of this.subs) {
@@ -257,7 +264,7 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
 
   /** The screen has been still for settleMs: send changed regions (or all of it, to new viewers) lossless. */
   private async refine(): Promise<void> {
-    if (this.disposed || this.refining || this.encoder.busy || this.dirty || this.forceFull) return;
+    if (this.disposed || this.refining || this.encoder.pending > 0 || this.dirty || this.forceFull) return;
     const ready = [...this.subs].filter((s) => !s.needsKeyframe && !s.sub.isBacklogged());
     // A viewer too busy for this refinement gets the whole screen in a later one.
     for (const s of this.subs) if (!ready.includes(s)) s.refineAll = true;
@@ -299,7 +306,8 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
       return;
     }
     this.encoder.dispose();
-    this.frameBuf = undefined;
+    this.frameBufs = [undefined, undefined];
+    this.inFlightRects = [];
     this.sinceRefine.take();
     this.encoder = this.makeEncoder();
     for (const s of this.subs) {

@@ -1,0 +1,138 @@
+// Benchmark (not a test) of the capture/encode half: a 1920x1080 Xvfb repainted full-screen every frame by a
+// separate painter process, streamed by SessionStreamer to one subscriber. Prints encoded fps, capture →
+// access-unit latency p50/p95, CPU of node+ffmpeg (and of Xvfb and the painter), and idle CPU over 10 s.
+// Run: node dist/bench/capture-encode.js [seconds=10]
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { startTestXvfb, killAndWait } from '../src/display/test-xvfb.js';
+import { SessionStreamer, type VideoFrame } from '../src/codec/session-streamer.js';
+
+const W = 1920;
+const H = 1080;
+const TICKS = 100; // USER_HZ on Linux
+
+if (process.argv[2] === '--paint') await paint(process.argv[3]!, process.argv[4]!, Number(process.argv[5]));
+else await main(Number(process.argv[2] ?? 10));
+
+/** Painter: fills the screen with a grid of cells whose colours shift every frame, `fps` times a second. */
+async function paint(display: string, authFile: string, fps: number): Promise<void> {
+  const { openXClient, sync } = await import('../src/display/x-client.js');
+  const { client, display: d } = await openXClient(display, authFile);
+  const root = d.screen[0]!.root;
+  const gc = client.AllocID();
+  client.CreateGC(gc, root, { foreground: 0, subwindowMode: 1 });
+  const cell = 40;
+  let t = 0;
+  for (;;) {
+    const start = performance.now();
+    for (let y = 0; y < H; y += cell) {
+      for (let x = 0; x < W; x += cell) {
+        const r = (x / 8 + t * 3) & 255;
+        const g = (y / 4 + t * 5) & 255;
+        const b = ((x + y) / 16 + t * 7) & 255;
+        client.ChangeGC(gc, { foreground: (r << 16) | (g << 8) | b });
+        client.PolyFillRectangle(root, gc, [x, y, cell, cell]);
+      }
+    }
+    await sync(client);
+    t++;
+    const wait = 1000 / fps - (performance.now() - start);
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+}
+
+function cpuTicks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]); // utime + stime
+  } catch {
+    return 0;
+  }
+}
+
+function ffmpegPids(): number[] {
+  const r = spawnSync('pgrep', ['-P', String(process.pid), 'ffmpeg']);
+  return r.stdout.toString().split('\n').filter(Boolean).map(Number);
+}
+
+/** CPU (in cores) used by each group over `fn`'s run. Children that exit meanwhile are counted up to their last sample. */
+async function measureCpu<T>(pids: { xvfb: number; painter?: number }, ms: number, during: () => T): Promise<{ node: number; ffmpeg: number; xvfb: number; painter: number; result: T }> {
+  const ff0 = new Map(ffmpegPids().map((p) => [p, cpuTicks(p)]));
+  const node0 = process.cpuUsage();
+  const x0 = cpuTicks(pids.xvfb);
+  const p0 = pids.painter ? cpuTicks(pids.painter) : 0;
+  const t0 = performance.now();
+  const result = during();
+  await new Promise((r) => setTimeout(r, ms));
+  const secs = (performance.now() - t0) / 1000;
+  const node1 = process.cpuUsage(node0);
+  let ff = 0;
+  for (const p of new Set([...ff0.keys(), ...ffmpegPids()])) ff += cpuTicks(p) - (ff0.get(p) ?? 0);
+  return {
+    node: (node1.user + node1.system) / 1e6 / secs,
+    ffmpeg: ff / TICKS / secs,
+    xvfb: (cpuTicks(pids.xvfb) - x0) / TICKS / secs,
+    painter: pids.painter ? (cpuTicks(pids.painter) - p0) / TICKS / secs : 0,
+    result,
+  };
+}
+
+function pct(v: number[], p: number): number {
+  const s = [...v].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+}
+
+async function run(targetFps: number, seconds: number): Promise<void> {
+  const x = await startTestXvfb(W, H);
+  const xvfbPid = Number(spawnSync('pgrep', ['-f', `Xvfb ${x.display} `]).stdout.toString().trim().split('\n')[0]);
+  const streamer = await SessionStreamer.open({ display: x.display, authFile: x.authFile, framebufferPath: x.fbPath, targetFps });
+  const latencies: number[] = [];
+  let frames = 0;
+  let bytes = 0;
+  let keyframes = 0;
+  let refines = 0;
+  let measuring = false;
+  streamer.subscribe({
+    video: (f: VideoFrame) => {
+      if (!measuring) return;
+      frames++;
+      bytes += f.data.length;
+      if (f.keyframe) keyframes++;
+      latencies.push(performance.now() - f.captureTime);
+    },
+    refine: () => void refines++,
+    isBacklogged: () => false,
+  });
+  const self = fileURLToPath(import.meta.url);
+  const painter = spawn(process.execPath, [self, '--paint', x.display, x.authFile, '60'], { stdio: 'inherit' });
+  try {
+    await new Promise((r) => setTimeout(r, 1500)); // warm up: ffmpeg started, painter running
+    const busy = await measureCpu({ xvfb: xvfbPid, painter: painter.pid! }, seconds * 1000, () => {
+      measuring = true;
+    });
+    measuring = false;
+    await killAndWait(painter);
+    await new Promise((r) => setTimeout(r, 1000)); // let the refinement go out
+    const idle = await measureCpu({ xvfb: xvfbPid }, 10_000, () => undefined);
+    const mb = bytes / seconds / 1e6;
+    console.log(
+      `target ${targetFps} fps: encoded ${(frames / seconds).toFixed(1)} fps (${keyframes} keyframes), ` +
+        `capture→AU latency p50 ${pct(latencies, 50).toFixed(1)} ms, p95 ${pct(latencies, 95).toFixed(1)} ms, ${mb.toFixed(2)} MB/s\n` +
+        `  CPU (cores) busy: node ${busy.node.toFixed(2)} + ffmpeg ${busy.ffmpeg.toFixed(2)} = ${(busy.node + busy.ffmpeg).toFixed(2)}` +
+        ` (Xvfb ${busy.xvfb.toFixed(2)}, painter ${busy.painter.toFixed(2)})\n` +
+        `  CPU (cores) idle 10 s: node ${idle.node.toFixed(4)} + ffmpeg ${idle.ffmpeg.toFixed(4)} (Xvfb ${idle.xvfb.toFixed(4)})`,
+    );
+  } finally {
+    await killAndWait(painter);
+    streamer.dispose();
+    await new Promise((r) => setTimeout(r, 200));
+    await x.dispose();
+  }
+}
+
+async function main(seconds: number): Promise<void> {
+  console.log(`capture-encode benchmark: ${W}x${H} full-screen motion (painter at 60 fps), ${seconds} s per run; load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+  for (const fps of [30, 60]) await run(fps, seconds);
+}
