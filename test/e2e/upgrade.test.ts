@@ -58,6 +58,8 @@ async function status(root: string): Promise<StatusJson> {
 }
 
 const conf = (root: string): string => readFileSync(join(root, 'etc/dcv/dcv.conf'), 'utf8');
+/** dcv.conf as each test host began (the harness adds the host's own web port to CONF). */
+const original = new Map<string, string>();
 
 /** The host is back at `version`: installed `dcv`, `current` and the running server all say so; dcv.conf untouched. */
 async function assertRunning(root: string, version: string, why: string): Promise<void> {
@@ -65,7 +67,7 @@ async function assertRunning(root: string, version: string, why: string): Promis
   assert.equal(s.current?.version, version, `${why}: current release`);
   assert.equal(s.server?.version, version, `${why}: running server`);
   assert.equal((await dcvAt(root, ['version'])).stdout, `opendcv ${version}\n`, `${why}: installed dcv`);
-  assert.equal(conf(root), CONF, `${why}: dcv.conf byte for byte`);
+  assert.equal(conf(root), original.get(root), `${why}: dcv.conf byte for byte`);
 }
 
 async function installFirst(root: string, tgz: string): Promise<void> {
@@ -125,6 +127,7 @@ describe('dcv upgrade', () => {
     let root: string;
     before(async () => {
       root = makeDcvRoot(CONF);
+      original.set(root, conf(root));
       await installFirst(root, tgz(OLD));
       await assertRunning(root, OLD, 'first install');
     });
@@ -173,7 +176,7 @@ describe('dcv upgrade', () => {
       assert.equal(s.backups.length, backupsBefore + 1);
       const manifest = JSON.parse(readFileSync(join(s.journal!.backup!, 'backup-manifest.json'), 'utf8')) as { files: { path: string }[] };
       assert.ok(manifest.files.some((f) => f.path === join(root, 'etc/dcv/dcv.conf')));
-      assert.equal(readFileSync(join(s.journal!.backup!, 'files/etc/dcv/dcv.conf'), 'utf8'), CONF);
+      assert.equal(readFileSync(join(s.journal!.backup!, 'files/etc/dcv/dcv.conf'), 'utf8'), original.get(root));
       assert.match(readFileSync(join(root, 'var/log/dcv/upgrade.log'), 'utf8'), /Upgraded opendcv 2026\.0\.0 -> 2027\.0\.0/);
 
       const back = await dcvAt(root, ['upgrade', 'rollback', '--yes']);
@@ -200,7 +203,7 @@ describe('dcv upgrade', () => {
       for (const [i, point] of points.entries()) {
         const killed = await dcvAt(root, ['upgrade', 'apply', '--yes', tgz(NEW)], { OPENDCV_UPGRADE_KILL_AT: point });
         assert.equal(killed.signal, 'SIGKILL', `${point}: ${killed.stdout}\n${killed.stderr}`);
-        assert.equal(conf(root), CONF, `${point}: dcv.conf right after the kill`);
+        assert.equal(conf(root), original.get(root), `${point}: dcv.conf right after the kill`);
         const journal = (await status(root)).journal;
         assert.equal(journal?.status, 'in-progress', point);
         assert.equal(journal?.step, point.replace('+', ''), point);
@@ -232,7 +235,7 @@ describe('dcv upgrade', () => {
         '--expires', 'permanent', '--max-sessions', 'unlimited', '-o', join(root, 'etc/dcv/license.lic'),
       ]);
       assert.equal(issued.code, 0, issued.stderr);
-      writeFileSync(join(root, 'etc/dcv/dcv.conf'), `${CONF}\n[license]\nlicense-file='/etc/dcv/license.lic'\n`);
+      writeFileSync(join(root, 'etc/dcv/dcv.conf'), `${original.get(root)!}\n[license]\nlicense-file='/etc/dcv/license.lic'\n`);
       assert.equal((await dcvAt(root, ['license', 'check'])).code, 0, 'the 2026 license serves the running 2026 server');
       const confBefore = readFileSync(join(root, 'etc/dcv/dcv.conf'));
       const before = await status(root);
