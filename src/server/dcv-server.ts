@@ -85,7 +85,10 @@ export class DcvServer {
       sessions.setAdmissionCheck(async (running) => {
         const status = await server.checkLicense();
         const refusal = admitSession(status, running);
-        if (refusal !== null) throw refusal;
+        if (refusal !== null) {
+          log.child('license').warn(`Session refused: ${refusal.message}`);
+          throw refusal;
+        }
       });
       server.control = await ControlSocketServer.listen(
         paths.controlSocket,

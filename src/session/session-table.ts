@@ -71,8 +71,8 @@ export type AdmissionCheck = (sessionsRunning: number) => Promise<void>;
 
 export class SessionTable {
   private readonly sessions = new Map<string, Session>();
-  /** Ids being created right now, so two concurrent creates of one id cannot both succeed. */
-  private readonly starting = new Set<string>();
+  /** Sessions being created right now: they count for duplicate ids and limits like running ones. */
+  private readonly starting = new Map<string, { readonly type: SessionType; readonly owner: string }>();
   private admission: AdmissionCheck = async () => undefined;
   /** Each session's own permissions; a session without an entry has the built-in default. */
   private readonly permissions = new Map<string, PermissionsDocument>();
@@ -150,17 +150,19 @@ export class SessionTable {
     if (this.sessions.has(id) || this.starting.has(id)) {
       throw new DcvError('SESSION_EXISTS', `Session '${id}' already exists.`);
     }
-    const owner = await findUserByName(ownerName);
-    if (owner === null) throw new DcvError('OWNER_UNKNOWN', `Owner '${ownerName}' is not a user on this host.`);
-    if (req.maxConcurrentClients !== undefined && (!Number.isInteger(req.maxConcurrentClients) || req.maxConcurrentClients < -1)) {
-      throw new DcvError('USAGE', '--max-concurrent-clients must be -1 (no limit) or a non-negative integer.');
-    }
-    const permissions = req.permissions === undefined ? null : permissionsFromSources(req.permissions);
-    if (permissions !== null) this.access.check(permissions);
-    this.checkLimits(type, owner);
-    await this.admission(this.sessions.size);
-    this.starting.add(id);
+    // Claimed before the first await, so concurrent creates of one id, or past a limit, cannot all pass.
+    this.starting.set(id, { type, owner: ownerName });
     try {
+      const owner = await findUserByName(ownerName);
+      if (owner === null) throw new DcvError('OWNER_UNKNOWN', `Owner '${ownerName}' is not a user on this host.`);
+      if (req.maxConcurrentClients !== undefined && (!Number.isInteger(req.maxConcurrentClients) || req.maxConcurrentClients < -1)) {
+        throw new DcvError('USAGE', '--max-concurrent-clients must be -1 (no limit) or a non-negative integer.');
+      }
+      // The session's own permissions (--permissions-file) are checked before anything starts.
+      const permissions = req.permissions === undefined ? null : permissionsFromSources(req.permissions);
+      if (permissions !== null) this.access.check(permissions);
+      this.checkLimits(type, owner, id);
+      await this.admission(this.sessions.size + this.starting.size - 1);
       const session =
         type === 'console' ? await this.startConsole(id, name, owner, req) : await this.startVirtual(id, name, owner, req);
       this.sessions.set(id, session);
@@ -173,8 +175,10 @@ export class SessionTable {
     }
   }
 
-  private checkLimits(type: SessionType, owner: UserAccount): void {
-    const running = [...this.sessions.values()];
+  /** Limits count the sessions running and those still starting (other than `id` itself). */
+  private checkLimits(type: SessionType, owner: UserAccount, id: string): void {
+    const starting = [...this.starting].filter(([other]) => other !== id).map(([, s]) => s);
+    const running: { readonly type: SessionType; readonly owner: string }[] = [...this.sessions.values(), ...starting];
     if (type === 'console' && running.length > 0) {
       throw new DcvError(
         'CONSOLE_SESSION_CONFLICT',
