@@ -146,7 +146,7 @@ export class Authenticator {
     if (t.ok) return null;
     this.log.warn(`Login${user === null ? '' : ` for '${printable(user)}'`} from ${address} refused: too many failed attempts`);
     const seconds = Math.ceil(t.retryAfterMs / 1000);
-    return { ok: false, code: 'AUTHENTICATION_THROTTLED', reason: `Too many failed logins; wait ${seconds} seconds and try again.` };
+    return { ok: false, code: 'AUTHENTICATION_THROTTLED', reason: `Too many failed logins; wait ${seconds} second${seconds === 1 ? '' : 's'} and try again.` };
   }
 
   private async failed(address: string, user: string | null, reason: string, detail: string): Promise<Authentication> {
