@@ -130,7 +130,7 @@ function formatStatus(s: UpgradeStatus): string {
     if (j.failure !== null) lines.push(`  failure: ${j.failure}`);
     lines.push(`  backup: ${j.backup ?? '(none yet)'}`);
     const t = j.timings;
-    if (t.stopped !== undefined && t.serverReady !== undefined) lines.push(`  downtime: ${((t.serverReady - t.stopped) / 1000).toFixed(1)} s (stop -> new server answering)`);
+    if (t.stopped !== undefined && t.serverReady !== undefined) lines.push(`  downtime: ${((t.serverReady - t.stopped) / 1000).toFixed(1)} s (stop -> new server accepting viewers)`);
     lines.push('  journal:');
     for (const e of j.events) lines.push(`    ${e.at}  ${e.step}${e.note === '' ? '' : `  ${e.note}`}`);
   }

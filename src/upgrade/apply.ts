@@ -13,6 +13,7 @@ import { installRelease, linkCommands, releaseDir, switchCurrent } from './relea
 import { rollback } from './rollback.js';
 import { closeSession, runningVersion, startRelease, stopServer } from './server-control.js';
 import { smokeTest } from './smoke-test.js';
+import { viewerAddress, waitForViewerEndpoint } from './viewer-probe.js';
 import type { UpgradeContext } from './upgrade-context.js';
 import { acquireUpgradeLock } from './upgrade-lock.js';
 
@@ -25,7 +26,7 @@ export interface ApplyOptions {
 export interface ApplyOutcome {
   readonly version: string;
   readonly previous: string | null;
-  /** Server stop to the new server answering, in ms (null when no server was stopped). */
+  /** Server stop to the new server accepting viewers, in ms (null when no server was stopped). */
   readonly downtimeMs: number | null;
   readonly journal: UpgradeJournal;
 }
@@ -130,8 +131,10 @@ async function applyLocked(ctx: UpgradeContext, targetArg: string, opts: ApplyOp
     step(3, 'stop the server');
     enterStep(paths, journal, 'stop');
     crashPoint(env, 'stop');
+    // Downtime starts when the stop is asked for: the old server stops serving viewers at once.
+    const stopAsked = Date.now();
     const stopped = await stopServer(paths);
-    if (journal.timings.stopped === undefined || stopped !== null) journal.timings.stopped = Date.now();
+    if (stopped !== null || journal.timings.stopped === undefined) journal.timings.stopped = stopAsked;
     progress.say(stopped === null ? '  dcvserver was not running' : `  stopped dcvserver (pid ${stopped})`);
     crashPoint(env, 'stop+');
 
@@ -181,8 +184,9 @@ async function applyLocked(ctx: UpgradeContext, targetArg: string, opts: ApplyOp
       await stopServer(paths);
       await startRelease(paths, paths.currentRelease, p.version, env);
     }
-    journal.timings.serverReady = Date.now();
-    progress.say(`  dcvserver ${p.version} answers on ${paths.controlSocket}`);
+    journal.timings.serverReady = await waitForViewerEndpoint(paths);
+    const viewer = viewerAddress(paths);
+    progress.say(`  dcvserver ${p.version} answers on ${paths.controlSocket} and to viewers on port ${viewer.port}`);
     crashPoint(env, 'start+');
 
     current = 'smoke-test';

@@ -44,7 +44,7 @@ export interface UpgradeJournal {
   step: JournalStep;
   /** Why the upgrade was rolled back (a failed step), or null. */
   failure: string | null;
-  /** Milliseconds since the epoch, for the downtime report: server stopped, new server answering, first frame. */
+  /** Milliseconds since the epoch, for the downtime report: server stopped, new server accepting viewers, first frame. */
   timings: { stopped?: number; serverReady?: number; firstFrame?: number };
   events: JournalEvent[];
 }
