@@ -3,7 +3,7 @@
 // access-unit latency p50/p95, CPU of node+ffmpeg (and of Xvfb and the painter), and idle CPU over 10 s.
 // Run: node dist/bench/capture-encode.js [seconds=10]
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startTestXvfb, killAndWait } from '../src/display/test-xvfb.js';
 import { SessionStreamer, type VideoFrame } from '../src/codec/session-streamer.js';
@@ -52,24 +52,61 @@ function cpuTicks(pid: number): number {
   }
 }
 
+/** ffmpeg children of this process, from /proc (no subprocess, so sampling costs node next to nothing). */
 function ffmpegPids(): number[] {
-  const r = spawnSync('pgrep', ['-P', String(process.pid), 'ffmpeg']);
-  return r.stdout.toString().split('\n').filter(Boolean).map(Number);
+  const pids: number[] = [];
+  for (const tid of readdirSync(`/proc/${process.pid}/task`)) {
+    let children = '';
+    try {
+      children = readFileSync(`/proc/${process.pid}/task/${tid}/children`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const p of children.split(' ').filter(Boolean).map(Number)) {
+      try {
+        if (readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'ffmpeg') pids.push(p);
+      } catch {
+        /* exited */
+      }
+    }
+  }
+  return pids;
 }
 
-/** CPU (in cores) used by each group over `fn`'s run. Children that exit meanwhile are counted up to their last sample. */
-async function measureCpu<T>(pids: { xvfb: number; painter?: number }, ms: number, during: () => T): Promise<{ node: number; ffmpeg: number; xvfb: number; painter: number; result: T }> {
-  const ff0 = new Map(ffmpegPids().map((p) => [p, cpuTicks(p)]));
+/**
+ * CPU (in cores) used by each group while `ms` pass. ffmpeg children come and go (a keyframe for a joining
+ * viewer switches to a fresh one), so they are sampled every 100 ms and each keeps its last reading.
+ */
+async function measureCpu<T>(pids: { xvfb: number; painter?: number }, ms: number, during: () => T, sampleMs = 100): Promise<{ node: number; ffmpeg: number; xvfb: number; painter: number; result: T }> {
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  const sample = (): void => {
+    for (const p of ffmpegPids()) {
+      const t = cpuTicks(p);
+      if (t === 0 && last.has(p)) continue;
+      if (!first.has(p)) first.set(p, t);
+      last.set(p, t);
+    }
+  };
+  sample();
+  // A child born during the run started from zero, not from its first sample.
+  const born = new Set<number>();
   const node0 = process.cpuUsage();
   const x0 = cpuTicks(pids.xvfb);
   const p0 = pids.painter ? cpuTicks(pids.painter) : 0;
   const t0 = performance.now();
   const result = during();
+  const timer = setInterval(() => {
+    for (const p of ffmpegPids()) if (!first.has(p)) born.add(p);
+    sample();
+  }, sampleMs);
   await new Promise((r) => setTimeout(r, ms));
+  clearInterval(timer);
+  sample();
   const secs = (performance.now() - t0) / 1000;
   const node1 = process.cpuUsage(node0);
   let ff = 0;
-  for (const p of new Set([...ff0.keys(), ...ffmpegPids()])) ff += cpuTicks(p) - (ff0.get(p) ?? 0);
+  for (const [p, t] of last) ff += t - (born.has(p) ? 0 : first.get(p)!);
   return {
     node: (node1.user + node1.system) / 1e6 / secs,
     ffmpeg: ff / TICKS / secs,
@@ -109,17 +146,34 @@ async function run(targetFps: number, seconds: number): Promise<void> {
   const painter = spawn(process.execPath, [self, '--paint', x.display, x.authFile, '60'], { stdio: 'inherit' });
   try {
     await new Promise((r) => setTimeout(r, 1500)); // warm up: ffmpeg started, painter running
+    // Halfway through, a viewer joins: how long until its first (key)frame?
+    let joinedAt = 0;
+    let joinLatency = NaN;
+    let unsubscribeLate = (): void => undefined;
+    const joinTimer = setTimeout(() => {
+      joinedAt = performance.now();
+      unsubscribeLate = streamer.subscribe({
+        video: (f: VideoFrame) => {
+          if (Number.isNaN(joinLatency) && f.keyframe) joinLatency = performance.now() - joinedAt;
+        },
+        refine: () => undefined,
+        isBacklogged: () => false,
+      });
+    }, (seconds * 1000) / 2);
     const busy = await measureCpu({ xvfb: xvfbPid, painter: painter.pid! }, seconds * 1000, () => {
       measuring = true;
     });
+    clearTimeout(joinTimer);
+    unsubscribeLate();
     measuring = false;
     await killAndWait(painter);
     await new Promise((r) => setTimeout(r, 1000)); // let the refinement go out
-    const idle = await measureCpu({ xvfb: xvfbPid }, 10_000, () => undefined);
+    const idle = await measureCpu({ xvfb: xvfbPid }, 10_000, () => undefined, 2000);
     const mb = bytes / seconds / 1e6;
     console.log(
       `target ${targetFps} fps: encoded ${(frames / seconds).toFixed(1)} fps (${keyframes} keyframes), ` +
-        `capture→AU latency p50 ${pct(latencies, 50).toFixed(1)} ms, p95 ${pct(latencies, 95).toFixed(1)} ms, ${mb.toFixed(2)} MB/s\n` +
+        `capture→AU latency p50 ${pct(latencies, 50).toFixed(1)} ms, p95 ${pct(latencies, 95).toFixed(1)} ms, ${mb.toFixed(2)} MB/s; ` +
+        `a joining viewer's keyframe after ${joinLatency.toFixed(0)} ms\n` +
         `  CPU (cores) busy: node ${busy.node.toFixed(2)} + ffmpeg ${busy.ffmpeg.toFixed(2)} = ${(busy.node + busy.ffmpeg).toFixed(2)}` +
         ` (Xvfb ${busy.xvfb.toFixed(2)}, painter ${busy.painter.toFixed(2)})\n` +
         `  CPU (cores) idle 10 s: node ${idle.node.toFixed(4)} + ffmpeg ${idle.ffmpeg.toFixed(4)} (Xvfb ${idle.xvfb.toFixed(4)})`,

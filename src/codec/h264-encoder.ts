@@ -8,6 +8,7 @@ import { DcvError } from '../errors.js';
 import { FlvH264Demuxer, type AccessUnit } from './flv-h264-demuxer.js';
 
 const MAX_IN_FLIGHT = 2;
+const MAX_FAILURES = 3;
 
 export interface EncodedFrame {
   /** Annex-B access unit; a keyframe starts with SPS and PPS. */
@@ -49,6 +50,9 @@ export class H264Encoder extends EventEmitter<H264EncoderEvents> {
   private inFlight: number[] = [];
   private seq = 0;
   private disposed = false;
+  /** ffmpeg deaths since the last good frame; after MAX_FAILURES the encoder gives up instead of respawning. */
+  private failures = 0;
+  private broken = false;
 
   constructor(private readonly options: H264EncoderOptions) {
     super();
@@ -73,7 +77,7 @@ export class H264Encoder extends EventEmitter<H264EncoderEvents> {
    * current ffmpeg must drain first. Callers coalesce damage instead of queueing.
    */
   get busy(): boolean {
-    return this.inFlight.length >= MAX_IN_FLIGHT || (this.keyframeWanted && this.inFlight.length > 0);
+    return this.broken || this.inFlight.length >= MAX_IN_FLIGHT || (this.keyframeWanted && this.inFlight.length > 0);
   }
 
   /** Frames given to encode() whose access unit has not come back yet. */
@@ -116,6 +120,7 @@ export class H264Encoder extends EventEmitter<H264EncoderEvents> {
       if (proc !== this.active) return;
       const captureTime = this.inFlight.shift();
       if (captureTime === undefined) return;
+      this.failures = 0;
       this.emit('frame', {
         data: au.data,
         keyframe: au.keyframe,
@@ -132,7 +137,10 @@ export class H264Encoder extends EventEmitter<H264EncoderEvents> {
       if (proc === this.active) {
         this.active = undefined;
         this.inFlight = []; // those frames are lost; the next encode starts a new ffmpeg with a keyframe
-        this.emit('error', new DcvError('ENCODER_FAILED', `ffmpeg stopped while encoding H.264: ${why}`));
+        // A missing or broken ffmpeg would otherwise be respawned at frame rate.
+        this.broken = ++this.failures >= MAX_FAILURES;
+        const giveUp = this.broken ? ` (failed ${MAX_FAILURES} times in a row; encoding stopped)` : '';
+        this.emit('error', new DcvError('ENCODER_FAILED', `ffmpeg stopped while encoding H.264: ${why}${giveUp}`));
       }
     };
     return proc;

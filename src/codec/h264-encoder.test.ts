@@ -1,0 +1,79 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DcvError } from '../errors.js';
+import { H264Encoder, type EncodedFrame } from './h264-encoder.js';
+import { decodeH264, near, rgbAt } from './test-decode.js';
+
+const W = 320;
+const H = 240;
+
+function solid(b: number, g: number, r: number): Buffer {
+  const buf = Buffer.alloc(W * H * 4);
+  for (let i = 0; i < W * H; i++) buf.writeUInt32LE((r << 16) | (g << 8) | b, i * 4);
+  return buf;
+}
+
+function next(enc: H264Encoder): Promise<EncodedFrame> {
+  return new Promise((resolve, reject) => {
+    enc.once('frame', resolve);
+    enc.once('error', reject);
+  });
+}
+
+test('one access unit per frame, in order; a requested keyframe comes on the next frame', async () => {
+  const enc = new H264Encoder({ width: W, height: H, pixFmt: 'bgr0' });
+  try {
+    const frames: EncodedFrame[] = [];
+    const colours = [solid(0, 0, 255), solid(0, 255, 0), solid(255, 0, 0), solid(255, 255, 255)];
+    for (let i = 0; i < colours.length; i++) {
+      if (i === 2) enc.requestKeyframe();
+      const got = next(enc);
+      assert.equal(enc.encode(colours[i]!, i), true);
+      frames.push(await got);
+    }
+    assert.deepEqual(frames.map((f) => f.keyframe), [true, false, true, false]);
+    assert.deepEqual(frames.map((f) => f.seq), [0, 1, 2, 3]);
+    assert.deepEqual(frames.map((f) => f.captureTime), [0, 1, 2, 3]);
+    const d = decodeH264(Buffer.concat(frames.map((f) => f.data)), W, H);
+    assert.equal(d.frames, 4, d.stderr);
+    assert.ok(near(rgbAt(d.last!, W, 10, 10), [255, 255, 255], 8));
+    // Frame 3 (after the switch to a new ffmpeg) decodes on its own: it is a real IDR with SPS/PPS.
+    const alone = decodeH264(Buffer.concat(frames.slice(2).map((f) => f.data)), W, H);
+    assert.equal(alone.frames, 2, alone.stderr);
+    assert.ok(near(rgbAt(alone.last!, W, 10, 10), [255, 255, 255], 8));
+  } finally {
+    enc.dispose();
+  }
+});
+
+test('at most two frames are taken at once; more are refused, not queued', () => {
+  const enc = new H264Encoder({ width: W, height: H, pixFmt: 'bgr0' });
+  try {
+    const f = solid(1, 2, 3);
+    assert.equal(enc.encode(f, 0), true);
+    assert.equal(enc.encode(f, 1), true);
+    assert.equal(enc.busy, true);
+    assert.equal(enc.encode(f, 2), false);
+  } finally {
+    enc.dispose();
+  }
+});
+
+test('a missing ffmpeg is ENCODER_FAILED, and the encoder stops respawning it', async () => {
+  const enc = new H264Encoder({ width: W, height: H, pixFmt: 'bgr0', ffmpegPath: '/nonexistent/ffmpeg' });
+  const errors: Error[] = [];
+  enc.on('error', (e) => errors.push(e));
+  try {
+    const f = solid(0, 0, 0);
+    for (let i = 0; i < 10 && !(errors.length >= 3); i++) {
+      enc.encode(f, i);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(errors.length >= 3);
+    assert.ok(errors.every((e) => e instanceof DcvError && e.code === 'ENCODER_FAILED'));
+    assert.equal(enc.busy, true, 'gave up');
+    assert.equal(enc.encode(f, 99), false);
+  } finally {
+    enc.dispose();
+  }
+});
