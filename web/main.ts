@@ -1,4 +1,7 @@
-// Entry point of the browser client: `#SESSION_ID` in the URL opens that session, no fragment lists sessions.
+// Entry point of the browser client: `#SESSION_ID` in the URL opens that session, no fragment lists sessions;
+// a login comes first when the server asks for one.
+import { showLoginForm } from './login-form.js';
+import { forgetLoginToken, login, loginNeeded, loginToken, takeUrlAuthToken } from './login-token.js';
 import { showSessionList } from './session-list.js';
 import { StatusBanner } from './status-banner.js';
 import { Viewer } from './viewer.js';
@@ -11,19 +14,43 @@ function sessionFromHash(): string {
   }
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const root = document.getElementById('app') ?? document.body;
   const status = new StatusBanner(root);
   const sessionId = sessionFromHash();
   // A viewer is bound to one session; choosing another (a link, or editing the URL) starts afresh.
   window.addEventListener('hashchange', () => location.reload());
+  // DCV's external-authentication link (?authToken=): traded once for this tab's login token.
+  const urlToken = takeUrlAuthToken();
+  if (urlToken !== undefined) {
+    const r = await login({ authToken: urlToken, sessionId });
+    if (!r.ok) {
+      status.show('closed', r.error);
+      return;
+    }
+  }
+  const need = await loginNeeded();
+  if (need === 'token') {
+    status.show('closed', 'This server admits viewers through a link that carries an authentication token; open the link you were given.');
+    return;
+  }
+  if (need === 'password') {
+    status.show('idle', 'Log in to continue');
+    await showLoginForm(root);
+  }
   if (sessionId === '') {
     status.show('listing', 'Loading sessions…');
     void showSessionList(root, (message) => status.show('listing', message));
     return;
   }
-  const viewer = new Viewer(sessionId, status, root);
+  const viewer = new Viewer(sessionId, status, root, {
+    token: loginToken,
+    onAuthenticationFailed: (reason) => {
+      forgetLoginToken();
+      void showLoginForm(root, reason).then(() => location.reload());
+    },
+  });
   void viewer.start();
 }
 
-main();
+void main();

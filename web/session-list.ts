@@ -1,4 +1,5 @@
 // The page without a #SESSION_ID: lists the sessions the server offers (GET api/sessions) as links.
+import { authHeaders } from './login-token.js';
 
 interface SessionInfo {
   readonly id: string;
@@ -19,7 +20,7 @@ export async function showSessionList(
   let sessions: SessionInfo[];
   try {
     const res = await fetch(new URL('api/sessions', document.baseURI), {
-      headers: { accept: 'application/json' },
+      headers: { accept: 'application/json', ...authHeaders() },
     });
     if (!res.ok) throw new Error(`the server answered ${res.status} ${res.statusText}`);
     const body: unknown = await res.json();

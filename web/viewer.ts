@@ -24,6 +24,12 @@ const HELLO_TIMEOUT_MS = 10_000;
 /** Don't ask for key frames more often than this; one is enough to recover. */
 const KEYFRAME_REQUEST_GAP_MS = 500;
 
+/** How the viewer proves who it is, and what it does when the server says that is not enough. */
+export interface ViewerAuth {
+  token(): string | undefined;
+  onAuthenticationFailed(reason: string): void;
+}
+
 export class Viewer {
   private readonly state: ViewerState;
   private readonly display: Display;
@@ -49,6 +55,8 @@ export class Viewer {
     private readonly sessionId: string,
     private readonly status: StatusBanner,
     root: HTMLElement,
+    /** The login of this page (web/login-token.ts); absent when the server asks for none. */
+    private readonly auth?: ViewerAuth,
   ) {
     this.state = {
       state: 'idle',
@@ -152,6 +160,7 @@ export class Viewer {
       viewportWidth: Math.min(vp.width, 0xffff),
       viewportHeight: Math.min(vp.height, 0xffff),
       sessionId: this.sessionId,
+      authToken: this.auth?.token(),
     });
     this.helloTimer = setTimeout(
       () => this.socket?.close(CloseCode.HandshakeTimeout, 'the server did not answer the handshake'),
@@ -284,6 +293,7 @@ export class Viewer {
     this.state.features = 0;
     if (!isRetryableClose(code)) {
       this.setState('closed', `Disconnected: ${reason}`);
+      if (code === CloseCode.AuthenticationFailed) this.auth?.onAuthenticationFailed(reason);
       return;
     }
     const delay = reconnectDelay(this.attempt++);

@@ -190,7 +190,7 @@ export class WebEndpoint {
   }
 
   /**
-   * POST api/login: a JSON {username, password} (or {authToken} for a verifier's token) in, a token for the
+   * POST api/login: a JSON {username, password} (or {authToken, sessionId} for a verifier's token) in, a token for the
    * ClientHello and api/sessions out. JSON only, so a cross-site form cannot post here.
    */
   private async login(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -206,7 +206,7 @@ export class WebEndpoint {
       answer(415, { error: 'Send the login as application/json.' });
       return;
     }
-    let body: { username?: unknown; password?: unknown; authToken?: unknown };
+    let body: { username?: unknown; password?: unknown; authToken?: unknown; sessionId?: unknown };
     try {
       body = JSON.parse(await readBody(req, LOGIN_BODY_LIMIT)) as typeof body;
       if (typeof body !== 'object' || body === null) throw new Error('not an object');
@@ -219,7 +219,8 @@ export class WebEndpoint {
     const { auth } = this.deps.viewers;
     const result =
       typeof body.authToken === 'string'
-        ? await auth.authenticate({ authToken: body.authToken, sessionId: '', clientAddress: address })
+        ? // The session the link names goes to the verifier, which may insist on it (DCV-REFERENCE.md §5).
+          await auth.authenticate({ authToken: body.authToken, sessionId: typeof body.sessionId === 'string' ? body.sessionId : '', clientAddress: address })
         : await auth.passwordLogin(String(body.username ?? ''), String(body.password ?? ''), address);
     if (!result.ok) {
       const status = result.code === 'AUTHENTICATION_THROTTLED' ? 429 : result.code === 'AUTHENTICATION_UNAVAILABLE' ? 503 : 401;

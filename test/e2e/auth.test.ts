@@ -10,6 +10,7 @@ import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import selfsigned from 'selfsigned';
+import { chromium } from 'playwright-core';
 import WebSocket from 'ws';
 import {
   CloseCode,
@@ -381,6 +382,46 @@ virtual-session-default-layout=[{'w':<640>, 'h':<480>, 'x':<0>, 'y':<0>}]
     assert.equal(watcher.close?.code, CloseCode.PermissionDenied);
     assert.ok(owner.open);
     await owner.end();
+  });
+
+  test('the web page asks for a login, refuses a wrong password in the form, then lists and opens that user\'s sessions', async () => {
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    try {
+      const page = await browser.newPage({ ignoreHTTPSErrors: true });
+      await page.goto(`https://127.0.0.1:${port}/`);
+      await page.waitForSelector('#login');
+      await page.fill('#login-username', bob.name);
+      await page.fill('#login-password', 'wrong');
+      await page.click('#login button');
+      await waitFor('the refusal', async () => ((await page.textContent('#login-message')) === FAILED_PASSWORD ? true : undefined));
+      assert.equal(await page.inputValue('#login-password'), '', 'the password field is cleared');
+      await page.fill('#login-password', pw.bob);
+      await page.click('#login button');
+      const links = await waitFor('session links', async () => {
+        const l = await page.$$eval('#sessions a', (as) => as.map((a) => a.getAttribute('href')));
+        return l.length > 0 ? l.sort() : undefined;
+      });
+      assert.deepEqual(links, ['#dcvauth-b', '#dcvauth-shared']);
+      // Opening a session presents the login token in the ClientHello: no second login.
+      await page.click('a[href="#dcvauth-b"]');
+      const outcome = await waitFor('the viewer to connect or be told why not', async () => {
+        const s = await page.evaluate(() => {
+          const o = (globalThis as unknown as { opendcv?: { state: string; closeCode?: number; closeReason?: string } }).opendcv;
+          return o === undefined ? undefined : { state: o.state, code: o.closeCode, reason: o.closeReason };
+        });
+        return s !== undefined && (s.state === 'connected' || s.code !== undefined) ? s : undefined;
+      });
+      assert.ok(
+        outcome.state === 'connected' || (outcome.code === CloseCode.ServerError && /cannot be streamed/.test(outcome.reason ?? '')),
+        JSON.stringify(outcome),
+      );
+      assert.equal(await page.$('#login'), null, 'no login form again');
+    } finally {
+      await browser.close();
+    }
   });
 
   test('hostile input never disturbs other viewers or the session', async (t) => {
