@@ -37,6 +37,7 @@ async function paint(display: string, authFile: string, fps: number): Promise<vo
     }
     await sync(client);
     t++;
+    process.stdout.write(`${t}\n`); // frames painted so far, read by the benchmark
     const wait = 1000 / fps - (performance.now() - start);
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
@@ -77,7 +78,12 @@ function ffmpegPids(): number[] {
  * CPU (in cores) used by each group while `ms` pass. ffmpeg children come and go (a keyframe for a joining
  * viewer switches to a fresh one), so they are sampled every 100 ms and each keeps its last reading.
  */
-async function measureCpu<T>(pids: { xvfb: number; painter?: number }, ms: number, during: () => T, sampleMs = 100): Promise<{ node: number; ffmpeg: number; xvfb: number; painter: number; result: T }> {
+async function measureCpu<T>(
+  pids: { xvfb: number; painter?: number },
+  ms: number,
+  during: () => T,
+  sampleMs = 100,
+): Promise<{ node: number; ffmpeg: number; xvfb: number; painter: number; result: T }> {
   const first = new Map<number, number>();
   const last = new Map<number, number>();
   const sample = (): void => {
@@ -123,8 +129,18 @@ function pct(v: number[], p: number): number {
 
 async function run(targetFps: number, seconds: number): Promise<void> {
   const x = await startTestXvfb(W, H);
-  const xvfbPid = Number(spawnSync('pgrep', ['-f', `Xvfb ${x.display} `]).stdout.toString().trim().split('\n')[0]);
-  const streamer = await SessionStreamer.open({ display: x.display, authFile: x.authFile, framebufferPath: x.fbPath, targetFps });
+  const xvfbPid = Number(
+    spawnSync('pgrep', ['-f', `Xvfb ${x.display} `])
+      .stdout.toString()
+      .trim()
+      .split('\n')[0],
+  );
+  const streamer = await SessionStreamer.open({
+    display: x.display,
+    authFile: x.authFile,
+    framebufferPath: x.fbPath,
+    targetFps,
+  });
   const latencies: number[] = [];
   let frames = 0;
   let bytes = 0;
@@ -143,26 +159,39 @@ async function run(targetFps: number, seconds: number): Promise<void> {
     isBacklogged: () => false,
   });
   const self = fileURLToPath(import.meta.url);
-  const painter = spawn(process.execPath, [self, '--paint', x.display, x.authFile, '60'], { stdio: 'inherit' });
+  const painter = spawn(process.execPath, [self, '--paint', x.display, x.authFile, '60'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let painted = 0;
+  painter.stdout.on('data', (d: Buffer) => {
+    const lines = d.toString().trim().split('\n');
+    painted = Number(lines[lines.length - 1]) || painted;
+  });
   try {
     await new Promise((r) => setTimeout(r, 1500)); // warm up: ffmpeg started, painter running
     // Halfway through, a viewer joins: how long until its first (key)frame?
     let joinedAt = 0;
     let joinLatency = NaN;
     let unsubscribeLate = (): void => undefined;
-    const joinTimer = setTimeout(() => {
-      joinedAt = performance.now();
-      unsubscribeLate = streamer.subscribe({
-        video: (f: VideoFrame) => {
-          if (Number.isNaN(joinLatency) && f.keyframe) joinLatency = performance.now() - joinedAt;
-        },
-        refine: () => undefined,
-        isBacklogged: () => false,
-      });
-    }, (seconds * 1000) / 2);
+    const joinTimer = setTimeout(
+      () => {
+        joinedAt = performance.now();
+        unsubscribeLate = streamer.subscribe({
+          video: (f: VideoFrame) => {
+            if (Number.isNaN(joinLatency) && f.keyframe) joinLatency = performance.now() - joinedAt;
+          },
+          refine: () => undefined,
+          isBacklogged: () => false,
+        });
+      },
+      (seconds * 1000) / 2,
+    );
+    let paintedAtStart = 0;
     const busy = await measureCpu({ xvfb: xvfbPid, painter: painter.pid! }, seconds * 1000, () => {
       measuring = true;
+      paintedAtStart = painted;
     });
+    const paintedFps = (painted - paintedAtStart) / seconds;
     clearTimeout(joinTimer);
     unsubscribeLate();
     measuring = false;
@@ -171,7 +200,7 @@ async function run(targetFps: number, seconds: number): Promise<void> {
     const idle = await measureCpu({ xvfb: xvfbPid }, 10_000, () => undefined, 2000);
     const mb = bytes / seconds / 1e6;
     console.log(
-      `target ${targetFps} fps: encoded ${(frames / seconds).toFixed(1)} fps (${keyframes} keyframes), ` +
+      `target ${targetFps} fps: screen painted ${paintedFps.toFixed(1)} fps, encoded ${(frames / seconds).toFixed(1)} fps (${keyframes} keyframes), ` +
         `capture→AU latency p50 ${pct(latencies, 50).toFixed(1)} ms, p95 ${pct(latencies, 95).toFixed(1)} ms, ${mb.toFixed(2)} MB/s; ` +
         `a joining viewer's keyframe after ${joinLatency.toFixed(0)} ms\n` +
         `  CPU (cores) busy: node ${busy.node.toFixed(2)} + ffmpeg ${busy.ffmpeg.toFixed(2)} = ${(busy.node + busy.ffmpeg).toFixed(2)}` +
@@ -187,6 +216,8 @@ async function run(targetFps: number, seconds: number): Promise<void> {
 }
 
 async function main(seconds: number): Promise<void> {
-  console.log(`capture-encode benchmark: ${W}x${H} full-screen motion (painter at 60 fps), ${seconds} s per run; load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+  console.log(
+    `capture-encode benchmark: ${W}x${H} full-screen motion (painter at 60 fps), ${seconds} s per run; load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+  );
   for (const fps of [30, 60]) await run(fps, seconds);
 }

@@ -35,8 +35,24 @@ declare module 'x11' {
     require(name: 'xtest', cb: Callback<XTestExt>): void;
     require(name: 'randr', cb: Callback<RandrExt>): void;
     require(name: string, cb: Callback<unknown>): void;
-    CreateWindow(wid: number, parent: number, x: number, y: number, w: number, h: number, border?: number, depth?: number, cls?: number, visual?: number, values?: Record<string, number>): void;
-    ChangeWindowAttributes(wid: number, values: Record<string, number>, cb?: (err: Error | null) => void): void;
+    CreateWindow(
+      wid: number,
+      parent: number,
+      x: number,
+      y: number,
+      w: number,
+      h: number,
+      border?: number,
+      depth?: number,
+      cls?: number,
+      visual?: number,
+      values?: Record<string, number>,
+    ): void;
+    ChangeWindowAttributes(
+      wid: number,
+      values: Record<string, number>,
+      cb?: (err: Error | null) => void,
+    ): void;
     MapWindow(wid: number): void;
     DestroyWindow(wid: number): void;
     ClearArea(wid: number, x: number, y: number, w: number, h: number, exposures: number): void;
@@ -44,15 +60,32 @@ declare module 'x11' {
     ChangeGC(gc: number, values: Record<string, number>): void;
     FreeGC(gc: number): void;
     PolyFillRectangle(drawable: number, gc: number, rects: number[]): void;
-    PutImage(format: number, drawable: number, gc: number, w: number, h: number, x: number, y: number, leftPad: number, depth: number, data: Buffer): void;
+    PutImage(
+      format: number,
+      drawable: number,
+      gc: number,
+      w: number,
+      h: number,
+      x: number,
+      y: number,
+      leftPad: number,
+      depth: number,
+      data: Buffer,
+    ): void;
     GetInputFocus(cb: Callback<{ focus: number; revertTo: number }>): void;
     SetInputFocus(wid: number, revertTo: number): void;
-    QueryPointer(wid: number, cb: Callback<{ rootX: number; rootY: number; keyMask: number; child: number }>): void;
+    QueryPointer(
+      wid: number,
+      cb: Callback<{ rootX: number; rootY: number; keyMask: number; child: number }>,
+    ): void;
     QueryKeymap(cb: Callback<Buffer>): void;
     GetKeyboardMapping(start: number, count: number, cb: Callback<number[][]>): void;
     ChangeKeyboardMapping(first: number, keysymsPerKeycode: number, keysyms: number[]): void;
     GetModifierMapping(cb: Callback<number[][]>): void;
-    GetGeometry(drawable: number, cb: Callback<{ width: number; height: number; x: number; y: number }>): void;
+    GetGeometry(
+      drawable: number,
+      cb: Callback<{ width: number; height: number; x: number; y: number }>,
+    ): void;
     InternAtom(onlyIfExists: boolean, name: string, cb: Callback<number>): void;
     terminate(): void;
   }
@@ -84,7 +117,13 @@ declare module 'x11' {
     GetCursorImage(cb: Callback<CursorImage>): void;
     CreateRegion(region: number, rects: Array<{ x: number; y: number; width: number; height: number }>): void;
     DestroyRegion(region: number): void;
-    FetchRegion(region: number, cb: Callback<{ extents: unknown; rectangles: Array<{ x: number; y: number; width: number; height: number }> }>): void;
+    FetchRegion(
+      region: number,
+      cb: Callback<{
+        extents: unknown;
+        rectangles: Array<{ x: number; y: number; width: number; height: number }>;
+      }>,
+    ): void;
   }
   export interface XTestExt {
     KeyPress: 2;
@@ -106,7 +145,10 @@ declare module 'x11' {
     shm?: boolean | 'off';
     disableBigRequests?: boolean;
   }
-  export function createClient(options: CreateClientOptions, cb: (err: Error | undefined, display: X11Display) => void): X11Client;
+  export function createClient(
+    options: CreateClientOptions,
+    cb: (err: Error | undefined, display: X11Display) => void,
+  ): X11Client;
   export const eventMask: Record<string, number>;
   const x11: { createClient: typeof createClient; eventMask: typeof eventMask };
   export default x11;

@@ -58,7 +58,7 @@ export class FlvH264Demuxer {
     if (packetType === 0) this.onDecoderConfig(payload);
     else if (packetType === 1) {
       const parts: Buffer[] = keyframe && this.parameterSets.length ? [this.parameterSets] : [];
-      for (let off = 0; off + this.lengthSize <= payload.length; ) {
+      for (let off = 0; off + this.lengthSize <= payload.length;) {
         const len = payload.readUIntBE(off, this.lengthSize);
         off += this.lengthSize;
         parts.push(START_CODE, payload.subarray(off, off + len));

@@ -31,9 +31,18 @@ test('one access unit per frame, in order; a requested keyframe comes on the nex
       assert.equal(enc.encode(colours[i]!, i), true);
       frames.push(await got);
     }
-    assert.deepEqual(frames.map((f) => f.keyframe), [true, false, true, false]);
-    assert.deepEqual(frames.map((f) => f.seq), [0, 1, 2, 3]);
-    assert.deepEqual(frames.map((f) => f.captureTime), [0, 1, 2, 3]);
+    assert.deepEqual(
+      frames.map((f) => f.keyframe),
+      [true, false, true, false],
+    );
+    assert.deepEqual(
+      frames.map((f) => f.seq),
+      [0, 1, 2, 3],
+    );
+    assert.deepEqual(
+      frames.map((f) => f.captureTime),
+      [0, 1, 2, 3],
+    );
     const d = decodeH264(Buffer.concat(frames.map((f) => f.data)), W, H);
     assert.equal(d.frames, 4, d.stderr);
     assert.ok(near(rgbAt(d.last!, W, 10, 10), [255, 255, 255], 8));

@@ -58,7 +58,10 @@ export class H264Encoder extends EventEmitter<H264EncoderEvents> {
     super();
     if (options.width % 2 || options.height % 2) {
       // yuv420p needs even sizes; the caller pads or crops (Xvfb screens are even in practice).
-      throw new DcvError('ENCODER_FAILED', `H.264 needs an even frame size, not ${options.width}x${options.height}.`);
+      throw new DcvError(
+        'ENCODER_FAILED',
+        `H.264 needs an even frame size, not ${options.width}x${options.height}.`,
+      );
     }
     this.spare = this.startFfmpeg();
   }
@@ -77,7 +80,11 @@ export class H264Encoder extends EventEmitter<H264EncoderEvents> {
    * current ffmpeg must drain first. Callers coalesce damage instead of queueing.
    */
   get busy(): boolean {
-    return this.broken || this.inFlight.length >= MAX_IN_FLIGHT || (this.keyframeWanted && this.inFlight.length > 0);
+    return (
+      this.broken ||
+      this.inFlight.length >= MAX_IN_FLIGHT ||
+      (this.keyframeWanted && this.inFlight.length > 0)
+    );
   }
 
   /** Frames given to encode() whose access unit has not come back yet. */
@@ -140,7 +147,10 @@ export class H264Encoder extends EventEmitter<H264EncoderEvents> {
         // A missing or broken ffmpeg would otherwise be respawned at frame rate.
         this.broken = ++this.failures >= MAX_FAILURES;
         const giveUp = this.broken ? ` (failed ${MAX_FAILURES} times in a row; encoding stopped)` : '';
-        this.emit('error', new DcvError('ENCODER_FAILED', `ffmpeg stopped while encoding H.264: ${why}${giveUp}`));
+        this.emit(
+          'error',
+          new DcvError('ENCODER_FAILED', `ffmpeg stopped while encoding H.264: ${why}${giveUp}`),
+        );
       }
     };
     return proc;
@@ -167,14 +177,51 @@ class FfmpegH264 {
   constructor(o: H264EncoderOptions) {
     const gop = String(o.keyframeInterval ?? 300);
     const args = [
-      '-hide_banner', '-loglevel', 'error', '-nostdin',
-      '-f', 'rawvideo', '-pix_fmt', o.pixFmt, '-s', `${o.width}x${o.height}`, '-framerate', '30', '-i', 'pipe:0',
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p', '-bf', '0',
-      '-crf', String(o.crf ?? 23), '-g', gop, '-keyint_min', gop, '-sc_threshold', '0',
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-nostdin',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      o.pixFmt,
+      '-s',
+      `${o.width}x${o.height}`,
+      '-framerate',
+      '30',
+      '-i',
+      'pipe:0',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-tune',
+      'zerolatency',
+      '-pix_fmt',
+      'yuv420p',
+      '-bf',
+      '0',
+      '-crf',
+      String(o.crf ?? 23),
+      '-g',
+      gop,
+      '-keyint_min',
+      gop,
+      '-sc_threshold',
+      '0',
       // Frames come when the screen changes, not at a fixed rate: keep every one, invent none.
-      '-fps_mode', 'passthrough',
+      '-fps_mode',
+      'passthrough',
       // FLV frames each picture (see flv-h264-demuxer.ts); flush it the moment it is muxed.
-      '-flush_packets', '1', '-max_interleave_delta', '0', '-flvflags', 'no_duration_filesize', '-f', 'flv', 'pipe:1',
+      '-flush_packets',
+      '1',
+      '-max_interleave_delta',
+      '0',
+      '-flvflags',
+      'no_duration_filesize',
+      '-f',
+      'flv',
+      'pipe:1',
     ];
     this.child = spawn(o.ffmpegPath ?? 'ffmpeg', args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const demux = new FlvH264Demuxer((au) => this.onAccessUnit(au));
@@ -190,7 +237,9 @@ class FfmpegH264 {
     });
     this.child.stdin.on('error', () => undefined); // reported by 'exit'
     this.child.on('error', (e) => this.fail(`cannot run ffmpeg: ${e.message}`));
-    this.child.on('exit', (code, signal) => this.fail(`${signal ?? `exit ${code}`}${this.stderr ? `: ${this.stderr.trim()}` : ''}`));
+    this.child.on('exit', (code, signal) =>
+      this.fail(`${signal ?? `exit ${code}`}${this.stderr ? `: ${this.stderr.trim()}` : ''}`),
+    );
   }
 
   write(pixels: Buffer): void {

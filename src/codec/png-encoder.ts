@@ -18,7 +18,13 @@ const CHANNELS: Record<string, readonly [number, number, number]> = {
  * PNG of a w×h block of 4-byte pixels (tightly packed, w*4 bytes per row). Rows use the Up filter, which
  * suits screen content (runs of identical rows in UI) and costs one subtraction per byte.
  */
-export async function encodePng(pixels: Buffer, w: number, h: number, pixFmt: string, level = 3): Promise<Buffer> {
+export async function encodePng(
+  pixels: Buffer,
+  w: number,
+  h: number,
+  pixFmt: string,
+  level = 3,
+): Promise<Buffer> {
   const ch = CHANNELS[pixFmt];
   if (!ch) throw new Error(`unsupported pixel format ${pixFmt}`);
   if (pixels.length < w * h * 4) throw new Error('pixel buffer shorter than the rectangle');

@@ -10,8 +10,14 @@ test('overlapping and touching rectangles merge; distant ones stay apart', () =>
   r.add({ x: 500, y: 500, w: 4, h: 4 });
   const rects = r.take();
   assert.equal(rects.length, 2);
-  assert.deepEqual(rects.find((q) => q.x === 500), { x: 500, y: 500, w: 4, h: 4 });
-  assert.deepEqual(rects.find((q) => q.x === 0), { x: 0, y: 0, w: 15, h: 15 });
+  assert.deepEqual(
+    rects.find((q) => q.x === 500),
+    { x: 500, y: 500, w: 4, h: 4 },
+  );
+  assert.deepEqual(
+    rects.find((q) => q.x === 0),
+    { x: 0, y: 0, w: 15, h: 15 },
+  );
   assert.equal(r.isEmpty, true);
 });
 
@@ -26,7 +32,9 @@ test('many scattered rectangles are bounded to a few that still cover them all',
   const rects = r.take();
   assert.ok(rects.length <= 16);
   for (const q of added) {
-    assert.ok(rects.some((o) => q.x >= o.x && q.y >= o.y && q.x + q.w <= o.x + o.w && q.y + q.h <= o.y + o.h));
+    assert.ok(
+      rects.some((o) => q.x >= o.x && q.y >= o.y && q.x + q.w <= o.x + o.w && q.y + q.h <= o.y + o.h),
+    );
   }
 });
 

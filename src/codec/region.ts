@@ -15,7 +15,7 @@ export class DirtyRegion {
     if (r.w <= 0 || r.h <= 0) return;
     let cur = { ...r };
     // Merge with every rectangle whose union wastes little, until nothing more merges.
-    for (let merged = true; merged; ) {
+    for (let merged = true; merged;) {
       merged = false;
       for (let i = 0; i < this.rects.length; i++) {
         const o = this.rects[i]!;

@@ -51,6 +51,12 @@ test('JPEG decodes, fits and keeps the colours', async () => {
 });
 
 test('a missing framebuffer is SCREENSHOT_FAILED; a bad size is USAGE', async () => {
-  await assert.rejects(captureScreenshot(`${x.dir}/nope`), (e: unknown) => e instanceof DcvError && e.code === 'SCREENSHOT_FAILED');
-  await assert.rejects(captureScreenshot(x.fbPath, { maxWidth: 0 }), (e: unknown) => e instanceof DcvError && e.code === 'USAGE');
+  await assert.rejects(
+    captureScreenshot(`${x.dir}/nope`),
+    (e: unknown) => e instanceof DcvError && e.code === 'SCREENSHOT_FAILED',
+  );
+  await assert.rejects(
+    captureScreenshot(x.fbPath, { maxWidth: 0 }),
+    (e: unknown) => e instanceof DcvError && e.code === 'USAGE',
+  );
 });

@@ -16,9 +16,15 @@ export interface ScreenshotOptions {
 
 const TIMEOUT_MS = 15_000;
 
-export async function captureScreenshot(framebufferPath: string, options: ScreenshotOptions = {}): Promise<Buffer> {
+export async function captureScreenshot(
+  framebufferPath: string,
+  options: ScreenshotOptions = {},
+): Promise<Buffer> {
   const format = options.format ?? 'png';
-  for (const [name, v] of [['maxWidth', options.maxWidth], ['maxHeight', options.maxHeight]] as const) {
+  for (const [name, v] of [
+    ['maxWidth', options.maxWidth],
+    ['maxHeight', options.maxHeight],
+  ] as const) {
     if (v !== undefined && !(Number.isInteger(v) && v > 0)) {
       throw new DcvError('USAGE', `${name} must be a positive whole number of pixels, not ${String(v)}.`);
     }
@@ -34,7 +40,10 @@ export async function captureScreenshot(framebufferPath: string, options: Screen
   try {
     pixels = fb.readFull();
   } catch (e) {
-    throw new DcvError('SCREENSHOT_FAILED', `Cannot read the screen from ${framebufferPath}: ${(e as Error).message}`);
+    throw new DcvError(
+      'SCREENSHOT_FAILED',
+      `Cannot read the screen from ${framebufferPath}: ${(e as Error).message}`,
+    );
   } finally {
     fb.dispose();
   }
@@ -51,10 +60,23 @@ export async function captureScreenshot(framebufferPath: string, options: Screen
         ['-c:v', 'mjpeg', '-pix_fmt', 'yuvj420p', '-q:v', '3', '-f', 'image2pipe'];
   if (format === 'jpeg') filters.push('scale=out_range=full');
   const args = [
-    '-hide_banner', '-loglevel', 'error', '-nostdin',
-    '-f', 'rawvideo', '-pix_fmt', pixFmt, '-s', `${width}x${height}`, '-i', 'pipe:0',
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostdin',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    pixFmt,
+    '-s',
+    `${width}x${height}`,
+    '-i',
+    'pipe:0',
     ...(filters.length ? ['-vf', filters.join(',')] : []),
-    '-frames:v', '1', ...codecArgs, 'pipe:1',
+    '-frames:v',
+    '1',
+    ...codecArgs,
+    'pipe:1',
   ];
   // -nostdin only stops ffmpeg reading keyboard commands; pipe:0 is still the input.
   return runFfmpeg(options.ffmpegPath ?? 'ffmpeg', args, pixels);

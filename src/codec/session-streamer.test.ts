@@ -2,7 +2,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Framebuffer } from '../display/framebuffer.js';
 import { RootPainter, startTestXvfb, type TestXvfb } from '../display/test-xvfb.js';
-import { SessionStreamer, type LosslessRect, type StreamSubscriber, type VideoFrame } from './session-streamer.js';
+import {
+  SessionStreamer,
+  type LosslessRect,
+  type StreamSubscriber,
+  type VideoFrame,
+} from './session-streamer.js';
 import { decodeH264, decodeImage, near, rgbAt } from './test-decode.js';
 
 const W = 640;
@@ -15,7 +20,12 @@ before(async () => {
   x = await startTestXvfb(W, H);
   painter = await RootPainter.open(x);
   await painter.solid(0x202020);
-  streamer = await SessionStreamer.open({ display: x.display, authFile: x.authFile, framebufferPath: x.fbPath, settleMs: 150 });
+  streamer = await SessionStreamer.open({
+    display: x.display,
+    authFile: x.authFile,
+    framebufferPath: x.fbPath,
+    settleMs: 150,
+  });
 });
 after(async () => {
   streamer?.dispose();
@@ -70,15 +80,27 @@ test('a subscriber gets a decodable keyframe, P-frames on change, and nothing wh
     await until(() => rec.refinements.length >= 2, 'refinement after settling');
 
     const later = rec.frames.slice(1);
-    assert.ok(later.every((f) => !f.keyframe), 'changes come as P-frames');
+    assert.ok(
+      later.every((f) => !f.keyframe),
+      'changes come as P-frames',
+    );
     assert.ok(later.some((f) => f.rects.some((r) => r.x === 0 && r.y === 0 && r.w === 320 && r.h === 240)));
     const seqs = rec.frames.map((f) => f.seq);
-    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+    assert.deepEqual(
+      seqs,
+      [...seqs].sort((a, b) => a - b),
+    );
 
     const decoded = decodeH264(rec.stream(), W, H);
     assert.equal(decoded.frames, rec.frames.length, decoded.stderr);
-    assert.ok(near(rgbAt(decoded.last!, W, 100, 100), [255, 0, 0], 16), `${rgbAt(decoded.last!, W, 100, 100)}`);
-    assert.ok(near(rgbAt(decoded.last!, W, 500, 400), [0, 0, 255], 16), `${rgbAt(decoded.last!, W, 500, 400)}`);
+    assert.ok(
+      near(rgbAt(decoded.last!, W, 100, 100), [255, 0, 0], 16),
+      `${rgbAt(decoded.last!, W, 100, 100)}`,
+    );
+    assert.ok(
+      near(rgbAt(decoded.last!, W, 500, 400), [0, 0, 255], 16),
+      `${rgbAt(decoded.last!, W, 500, 400)}`,
+    );
     assert.ok(near(rgbAt(decoded.last!, W, 500, 100), [32, 32, 32], 16));
 
     const before = rec.frames.length;
@@ -97,7 +119,10 @@ test('after settling, lossless rectangles cover the change and equal the framebu
   try {
     // A new viewer's first refinement is the whole screen.
     await until(() => rec.refinements.length >= 1, 'the first refinement');
-    assert.deepEqual(rec.refinements[0]!.map(({ x, y, w, h }) => ({ x, y, w, h })), [{ x: 0, y: 0, w: W, h: H }]);
+    assert.deepEqual(
+      rec.refinements[0]!.map(({ x, y, w, h }) => ({ x, y, w, h })),
+      [{ x: 0, y: 0, w: W, h: H }],
+    );
 
     // Fine detail that H.264 blurs: a 1-pixel checkerboard strip.
     const cells: number[] = [];
@@ -106,8 +131,12 @@ test('after settling, lossless rectangles cover the change and equal the framebu
     await painter.fill(200, 100, 37, 23, 0x12ab34);
     await until(() => rec.refinements.length >= 2, 'refinement after the change');
     const rects = rec.refinements[1]!;
-    const covers = (px: number, py: number): boolean => rects.some((r) => px >= r.x && py >= r.y && px < r.x + r.w && py < r.y + r.h);
-    assert.ok(covers(100, 300) && covers(159, 301) && covers(200, 100) && covers(236, 122), JSON.stringify(rects.map(({ png, ...r }) => r)));
+    const covers = (px: number, py: number): boolean =>
+      rects.some((r) => px >= r.x && py >= r.y && px < r.x + r.w && py < r.y + r.h);
+    assert.ok(
+      covers(100, 300) && covers(159, 301) && covers(200, 100) && covers(236, 122),
+      JSON.stringify(rects.map(({ x, y, w, h }) => ({ x, y, w, h }))),
+    );
     assert.ok(!covers(600, 20), 'only the changed area');
 
     const fb = Framebuffer.open(x.fbPath);
@@ -119,8 +148,14 @@ test('after settling, lossless rectangles cover the change and equal the framebu
         assert.equal(img.height, r.h);
         const px = fb.readRect(r);
         for (let i = 0; i < r.w * r.h; i++) {
-          const same = img.rgb[i * 3] === px[i * 4 + 2] && img.rgb[i * 3 + 1] === px[i * 4 + 1] && img.rgb[i * 3 + 2] === px[i * 4];
-          if (!same) assert.fail(`pixel ${i % r.w},${Math.floor(i / r.w)} of ${JSON.stringify({ ...r, png: undefined })} differs`);
+          const same =
+            img.rgb[i * 3] === px[i * 4 + 2] &&
+            img.rgb[i * 3 + 1] === px[i * 4 + 1] &&
+            img.rgb[i * 3 + 2] === px[i * 4];
+          if (!same)
+            assert.fail(
+              `pixel ${i % r.w},${Math.floor(i / r.w)} of ${JSON.stringify({ ...r, png: undefined })} differs`,
+            );
         }
       }
     } finally {

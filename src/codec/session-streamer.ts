@@ -93,7 +93,8 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
     private readonly options: SessionStreamerOptions,
   ) {
     super();
-    const fps = options.targetFps === undefined || options.targetFps <= 0 ? 30 : Math.min(60, options.targetFps);
+    const fps =
+      options.targetFps === undefined || options.targetFps <= 0 ? 30 : Math.min(60, options.targetFps);
     this.minIntervalMs = 1000 / fps;
     this.settleMs = options.settleMs ?? 250;
     this.encoder = this.makeEncoder();
@@ -113,7 +114,10 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
     const fb = Framebuffer.open(options.framebufferPath);
     let conn: XConnection;
     try {
-      conn = await XConnection.open({ display: options.display, ...(options.authFile ? { authFile: options.authFile } : {}) });
+      conn = await XConnection.open({
+        display: options.display,
+        ...(options.authFile ? { authFile: options.authFile } : {}),
+      });
     } catch (e) {
       fb.dispose();
       throw e;

@@ -4,25 +4,41 @@ import { spawnSync } from 'node:child_process';
 
 /** Decodes a PNG/JPEG to packed RGB24 with ffmpeg. */
 export function decodeImage(data: Uint8Array): { width: number; height: number; rgb: Buffer } {
-  const probe = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', '-i', 'pipe:0'], {
-    input: data,
-  });
+  const probe = spawnSync(
+    'ffprobe',
+    ['-v', 'error', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', '-i', 'pipe:0'],
+    {
+      input: data,
+    },
+  );
   const [w, h] = probe.stdout.toString().trim().split(',').map(Number);
   if (!w || !h) throw new Error(`ffprobe could not read the image: ${probe.stderr.toString()}`);
-  const dec = spawnSync('ffmpeg', ['-v', 'error', '-i', 'pipe:0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], {
-    input: data,
-    maxBuffer: 1 << 28,
-  });
+  const dec = spawnSync(
+    'ffmpeg',
+    ['-v', 'error', '-i', 'pipe:0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
+    {
+      input: data,
+      maxBuffer: 1 << 28,
+    },
+  );
   if (dec.status !== 0) throw new Error(`ffmpeg could not decode the image: ${dec.stderr.toString()}`);
   return { width: w, height: h, rgb: dec.stdout };
 }
 
 /** Decodes an Annex-B H.264 stream; returns the number of frames and the last frame as RGB24. */
-export function decodeH264(stream: Uint8Array, width: number, height: number): { frames: number; last: Buffer | undefined; stderr: string } {
-  const dec = spawnSync('ffmpeg', ['-v', 'error', '-f', 'h264', '-i', 'pipe:0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], {
-    input: stream,
-    maxBuffer: 1 << 30,
-  });
+export function decodeH264(
+  stream: Uint8Array,
+  width: number,
+  height: number,
+): { frames: number; last: Buffer | undefined; stderr: string } {
+  const dec = spawnSync(
+    'ffmpeg',
+    ['-v', 'error', '-f', 'h264', '-i', 'pipe:0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
+    {
+      input: stream,
+      maxBuffer: 1 << 30,
+    },
+  );
   const size = width * height * 3;
   const frames = Math.floor(dec.stdout.length / size);
   return {

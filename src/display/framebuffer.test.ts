@@ -69,6 +69,13 @@ test('clips rectangles to the screen', () => {
 test('refuses a file that is not an XWD framebuffer, naming it', () => {
   const bogus = join(x.dir, 'not-xwd');
   writeFileSync(bogus, Buffer.alloc(4096, 7));
-  assert.throws(() => Framebuffer.open(bogus), (e: unknown) => e instanceof DcvError && e.code === 'FRAMEBUFFER_UNSUPPORTED' && e.message.includes(bogus));
-  assert.throws(() => Framebuffer.open(join(x.dir, 'missing')), (e: unknown) => e instanceof DcvError && e.code === 'FRAMEBUFFER_UNSUPPORTED');
+  assert.throws(
+    () => Framebuffer.open(bogus),
+    (e: unknown) =>
+      e instanceof DcvError && e.code === 'FRAMEBUFFER_UNSUPPORTED' && e.message.includes(bogus),
+  );
+  assert.throws(
+    () => Framebuffer.open(join(x.dir, 'missing')),
+    (e: unknown) => e instanceof DcvError && e.code === 'FRAMEBUFFER_UNSUPPORTED',
+  );
 });

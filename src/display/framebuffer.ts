@@ -33,7 +33,8 @@ const HEADER_FIELDS = 25;
 
 /** Parses an XWD header (big-endian CARD32 fields). Throws SCREENSHOT_FAILED-style DcvErrors naming the file. */
 export function parseXwdHeader(header: Buffer, fileSize: number, path: string): FramebufferFormat {
-  const bad = (why: string): DcvError => new DcvError('FRAMEBUFFER_UNSUPPORTED', `${path} is not a usable X framebuffer: ${why}.`);
+  const bad = (why: string): DcvError =>
+    new DcvError('FRAMEBUFFER_UNSUPPORTED', `${path} is not a usable X framebuffer: ${why}.`);
   if (header.length < HEADER_FIELDS * 4) throw bad('it is shorter than an XWD header');
   const f = (i: number): number => header.readUInt32BE(i * 4);
   const headerSize = f(0);
@@ -48,9 +49,11 @@ export function parseXwdHeader(header: Buffer, fileSize: number, path: string): 
   const redMask = f(14);
   const blueMask = f(16);
   const ncolors = f(19);
-  if (depth !== 24 && depth !== 32) throw bad(`depth ${depth} (only 24-bit colour is supported; start Xvfb with -screen 0 WxHx24)`);
+  if (depth !== 24 && depth !== 32)
+    throw bad(`depth ${depth} (only 24-bit colour is supported; start Xvfb with -screen 0 WxHx24)`);
   if (bitsPerPixel !== 32) throw bad(`${bitsPerPixel} bits per pixel (expected 32)`);
-  if (width === 0 || height === 0 || bytesPerLine < width * 4) throw bad(`geometry ${width}x${height}, ${bytesPerLine} bytes per line`);
+  if (width === 0 || height === 0 || bytesPerLine < width * 4)
+    throw bad(`geometry ${width}x${height}, ${bytesPerLine} bytes per line`);
   const pixelOffset = headerSize + ncolors * 12;
   if (pixelOffset + bytesPerLine * height > fileSize) throw bad('the file is shorter than its pixel data');
   // Memory order of the 4 bytes: LSBFirst puts the low byte first.
@@ -82,7 +85,10 @@ export class Framebuffer {
     try {
       fd = openSync(path, 'r');
     } catch (e) {
-      throw new DcvError('FRAMEBUFFER_UNSUPPORTED', `Cannot open the X framebuffer ${path}: ${(e as Error).message}.`);
+      throw new DcvError(
+        'FRAMEBUFFER_UNSUPPORTED',
+        `Cannot open the X framebuffer ${path}: ${(e as Error).message}.`,
+      );
     }
     try {
       return new Framebuffer(path, fd, readFormat(fd, path));
@@ -120,7 +126,10 @@ export class Framebuffer {
     }
     closeSync(this.fd);
     this.fd = fd;
-    const changed = fmt.width !== this.fmt.width || fmt.height !== this.fmt.height || fmt.bytesPerLine !== this.fmt.bytesPerLine;
+    const changed =
+      fmt.width !== this.fmt.width ||
+      fmt.height !== this.fmt.height ||
+      fmt.bytesPerLine !== this.fmt.bytesPerLine;
     this.fmt = fmt;
     return changed;
   }

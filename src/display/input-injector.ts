@@ -159,7 +159,14 @@ export class InputInjector {
     for (let bit = 0; bit < BUTTON_BITS.length; bit++) {
       if (!(changed & (1 << bit))) continue;
       const down = (buttonMask & (1 << bit)) !== 0;
-      this.xtest.FakeInput(down ? this.xtest.ButtonPress : this.xtest.ButtonRelease, BUTTON_BITS[bit]!, 0, this.root, 0, 0);
+      this.xtest.FakeInput(
+        down ? this.xtest.ButtonPress : this.xtest.ButtonRelease,
+        BUTTON_BITS[bit]!,
+        0,
+        this.root,
+        0,
+        0,
+      );
     }
     this.buttons = buttonMask & ((1 << BUTTON_BITS.length) - 1);
   }
@@ -189,7 +196,8 @@ export class InputInjector {
       this.xtest.FakeInput(this.xtest.KeyRelease, code, 0, this.root, 0, 0);
     }
     for (let bit = 0; bit < BUTTON_BITS.length; bit++) {
-      if (this.buttons & (1 << bit)) this.xtest.FakeInput(this.xtest.ButtonRelease, BUTTON_BITS[bit]!, 0, this.root, 0, 0);
+      if (this.buttons & (1 << bit))
+        this.xtest.FakeInput(this.xtest.ButtonRelease, BUTTON_BITS[bit]!, 0, this.root, 0, 0);
     }
     this.buttons = 0;
   }

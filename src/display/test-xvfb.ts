@@ -30,12 +30,37 @@ export async function startTestXvfb(width = 640, height = 480): Promise<TestXvfb
     if (add.status !== 0) throw new Error(`xauth failed: ${add.stderr.toString()}`);
     const child = spawn(
       'Xvfb',
-      [`:${n}`, '-screen', '0', `${width}x${height}x24`, '-fbdir', dir, '-auth', authFile, '-nolisten', 'tcp', '-noreset',
-        '+extension', 'DAMAGE', '+extension', 'XFIXES', '+extension', 'XTEST', '+extension', 'RANDR'],
+      [
+        `:${n}`,
+        '-screen',
+        '0',
+        `${width}x${height}x24`,
+        '-fbdir',
+        dir,
+        '-auth',
+        authFile,
+        '-nolisten',
+        'tcp',
+        '-noreset',
+        '+extension',
+        'DAMAGE',
+        '+extension',
+        'XFIXES',
+        '+extension',
+        'XTEST',
+        '+extension',
+        'RANDR',
+      ],
       { stdio: 'ignore' },
     );
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    if (await waitFor(() => existsSync(`/tmp/.X11-unix/X${n}`) && existsSync(join(dir, 'Xvfb_screen0')), exited, 10_000)) {
+    if (
+      await waitFor(
+        () => existsSync(`/tmp/.X11-unix/X${n}`) && existsSync(join(dir, 'Xvfb_screen0')),
+        exited,
+        10_000,
+      )
+    ) {
       const display = `:${n}`;
       return {
         display,
@@ -124,7 +149,10 @@ export async function waitForWindow(x: TestXvfb, cls: string, ms = 10_000): Prom
   const end = Date.now() + ms;
   while (Date.now() < end) {
     const found = await new Promise<boolean>((resolve) => {
-      const p = spawn('xdotool', ['search', '--onlyvisible', '--class', cls], { env: x.env, stdio: ['ignore', 'pipe', 'ignore'] });
+      const p = spawn('xdotool', ['search', '--onlyvisible', '--class', cls], {
+        env: x.env,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
       let out = '';
       p.stdout.on('data', (d: Buffer) => (out += d.toString()));
       p.on('close', (code) => resolve(code === 0 && out.trim().length > 0));

@@ -10,11 +10,15 @@ const CONNECT_TIMEOUT_MS = 10_000;
 /** Parses ":N" / ":N.S" into N. */
 export function displayNumber(display: string): number {
   const m = /^:(\d+)(?:\.\d+)?$/.exec(display);
-  if (!m) throw new DcvError('DISPLAY_CONNECT_FAILED', `"${display}" is not a local X display name like ":1".`);
+  if (!m)
+    throw new DcvError('DISPLAY_CONNECT_FAILED', `"${display}" is not a local X display name like ":1".`);
   return Number(m[1]);
 }
 
-export async function openXClient(display: string, authFile?: string): Promise<{ client: X11Client; display: X11Display }> {
+export async function openXClient(
+  display: string,
+  authFile?: string,
+): Promise<{ client: X11Client; display: X11Display }> {
   const num = displayNumber(display);
   let auth: { name: string; data: string } = { name: '', data: '' };
   if (authFile) {
@@ -22,9 +26,16 @@ export async function openXClient(display: string, authFile?: string): Promise<{
     try {
       cookie = readDisplayCookie(authFile, num);
     } catch (e) {
-      throw new DcvError('DISPLAY_CONNECT_FAILED', `Cannot read the X authority file ${authFile}: ${(e as Error).message}.`);
+      throw new DcvError(
+        'DISPLAY_CONNECT_FAILED',
+        `Cannot read the X authority file ${authFile}: ${(e as Error).message}.`,
+      );
     }
-    if (!cookie) throw new DcvError('DISPLAY_CONNECT_FAILED', `${authFile} holds no MIT-MAGIC-COOKIE-1 for display ${display}.`);
+    if (!cookie)
+      throw new DcvError(
+        'DISPLAY_CONNECT_FAILED',
+        `${authFile} holds no MIT-MAGIC-COOKIE-1 for display ${display}.`,
+      );
     auth = { name: cookie.name, data: cookie.data.toString('latin1') };
   }
   return new Promise((resolve, reject) => {
@@ -36,21 +47,30 @@ export async function openXClient(display: string, authFile?: string): Promise<{
       clearTimeout(timer);
       if (err) {
         safeTerminate(client);
-        reject(new DcvError('DISPLAY_CONNECT_FAILED', `Cannot connect to X display ${display}: ${err.message}.`));
+        reject(
+          new DcvError('DISPLAY_CONNECT_FAILED', `Cannot connect to X display ${display}: ${err.message}.`),
+        );
       } else resolve({ client, display: disp });
     });
     const timer = setTimeout(() => {
       if (settled) return;
       settled = true;
       safeTerminate(client);
-      reject(new DcvError('DISPLAY_CONNECT_FAILED', `X display ${display} did not answer within ${CONNECT_TIMEOUT_MS / 1000} s.`));
+      reject(
+        new DcvError(
+          'DISPLAY_CONNECT_FAILED',
+          `X display ${display} did not answer within ${CONNECT_TIMEOUT_MS / 1000} s.`,
+        ),
+      );
     }, CONNECT_TIMEOUT_MS);
     client.on('error', (err: Error) => {
       if (!settled) {
         settled = true;
         clearTimeout(timer);
         safeTerminate(client);
-        reject(new DcvError('DISPLAY_CONNECT_FAILED', `Cannot connect to X display ${display}: ${err.message}.`));
+        reject(
+          new DcvError('DISPLAY_CONNECT_FAILED', `Cannot connect to X display ${display}: ${err.message}.`),
+        );
       }
     });
   });
@@ -75,5 +95,7 @@ export function call<T>(fn: (cb: Callback<T>) => void): Promise<T> {
 
 /** A round trip: every request sent before it has been processed by the server when this resolves. */
 export function sync(client: X11Client): Promise<void> {
-  return call<unknown>((cb) => client.GetInputFocus(cb as Callback<{ focus: number; revertTo: number }>)).then(() => undefined);
+  return call<unknown>((cb) =>
+    client.GetInputFocus(cb as Callback<{ focus: number; revertTo: number }>),
+  ).then(() => undefined);
 }

@@ -24,7 +24,11 @@ after(async () => {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function nextEvent<T extends unknown[]>(emitter: XConnection, name: 'damage' | 'cursor', ms = 5000): Promise<T> {
+function nextEvent<T extends unknown[]>(
+  emitter: XConnection,
+  name: 'damage' | 'cursor',
+  ms = 5000,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`no ${name} within ${ms} ms`)), ms);
     emitter.once(name, (...args: unknown[]) => {
@@ -77,21 +81,35 @@ test('cursor shape comes as RGBA with a hotspot, and a cursor change is notified
   const cursor = c.AllocID();
   (c as unknown as { OpenFont(id: number, name: string): void }).OpenFont(font, 'cursor');
   // XC_hand2 (60) from the core cursor font
-  (c as unknown as { CreateGlyphCursor(...a: unknown[]): void }).CreateGlyphCursor(cursor, font, font, 60, 61, [0, 0, 0], [0xffff, 0xffff, 0xffff]);
+  (c as unknown as { CreateGlyphCursor(...a: unknown[]): void }).CreateGlyphCursor(
+    cursor,
+    font,
+    font,
+    60,
+    61,
+    [0, 0, 0],
+    [0xffff, 0xffff, 0xffff],
+  );
   const changed = nextEvent<[CursorShape]>(conn, 'cursor');
   c.ChangeWindowAttributes(painter.root, { cursor });
   await sync(c);
   const [shape] = await changed;
   assert.notEqual(shape.serial, first.serial);
   assert.equal(shape.rgba.length, shape.width * shape.height * 4);
-  assert.ok(shape.rgba.some((v, i) => i % 4 === 3 && v === 255), 'has opaque pixels');
+  assert.ok(
+    shape.rgba.some((v, i) => i % 4 === 3 && v === 255),
+    'has opaque pixels',
+  );
 });
 
 test('pointer motion and a click reach an X client window', async () => {
   const c = painter.client;
   const wid = c.AllocID();
   const mask = 0x4 | 0x8 | 0x40; // ButtonPress | ButtonRelease | PointerMotion
-  c.CreateWindow(wid, painter.root, 300, 300, 100, 100, 0, 0, 1, 0, { eventMask: mask, backgroundPixel: 0x00ff00 });
+  c.CreateWindow(wid, painter.root, 300, 300, 100, 100, 0, 0, 1, 0, {
+    eventMask: mask,
+    backgroundPixel: 0x00ff00,
+  });
   c.MapWindow(wid);
   await sync(c);
   const seen: X11Event[] = [];
@@ -107,7 +125,9 @@ test('pointer motion and a click reach an X client window', async () => {
     conn.input.releaseAll(); // lifts the right button
     await conn.input.flush();
     await waitUntil(() => seen.filter((e) => e.name === 'ButtonRelease').length >= 2, 5000, 'button events');
-    const buttons = seen.filter((e) => e.name === 'ButtonPress' || e.name === 'ButtonRelease').map((e) => `${e.name}:${e.keycode}`);
+    const buttons = seen
+      .filter((e) => e.name === 'ButtonPress' || e.name === 'ButtonRelease')
+      .map((e) => `${e.name}:${e.keycode}`);
     assert.deepEqual(buttons, ['ButtonPress:1', 'ButtonRelease:1', 'ButtonPress:3', 'ButtonRelease:3']);
     assert.deepEqual(await conn.pointerPosition(), { x: 350, y: 340 });
   } finally {
@@ -144,10 +164,14 @@ test('wheel clicks arrive as buttons 4-7', async () => {
 
 test('keys typed by keysym reach xterm, including characters the keymap lacks (é, €)', async (t) => {
   const out = join(x.dir, 'typed.txt');
-  const xterm: ChildProcess = spawn('xterm', ['-geometry', '40x5+0+0', '-u8', '-e', 'sh', '-c', `read x; printf '%s' "$x" > ${out}`], {
-    env: { ...x.env, LC_ALL: 'C.UTF-8', LANG: 'C.UTF-8' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const xterm: ChildProcess = spawn(
+    'xterm',
+    ['-geometry', '40x5+0+0', '-u8', '-e', 'sh', '-c', `read x; printf '%s' "$x" > ${out}`],
+    {
+      env: { ...x.env, LC_ALL: 'C.UTF-8', LANG: 'C.UTF-8' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   t.after(() => killAndWait(xterm));
   await waitForWindow(x, 'xterm');
   await sleep(300); // xterm reads its keymap after mapping
@@ -175,11 +199,17 @@ test('releaseAll lifts keys still held, so no modifier sticks after a viewer lea
   conn.input.key(0xffe1, true); // Shift_L
   await conn.input.flush();
   const down = await call<Buffer>((cb) => c.QueryKeymap(cb));
-  assert.ok(down.some((b) => b !== 0), 'keys are down');
+  assert.ok(
+    down.some((b) => b !== 0),
+    'keys are down',
+  );
   assert.equal(conn.input.pressedKeysyms().length, 2);
   conn.input.releaseAll();
   await conn.input.flush();
   const after = await call<Buffer>((cb) => c.QueryKeymap(cb));
-  assert.ok(after.every((b) => b === 0), 'no key is down');
+  assert.ok(
+    after.every((b) => b === 0),
+    'no key is down',
+  );
   assert.equal(conn.input.pressedKeysyms().length, 0);
 });

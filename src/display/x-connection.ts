@@ -64,7 +64,10 @@ export class XConnection extends EventEmitter<XConnectionEvents> {
         try {
           return await call<T>((cb) => client.require(name, cb as never));
         } catch {
-          throw new DcvError('X_EXTENSION_MISSING', `X display ${options.display} lacks the ${label} extension; start it with +extension ${label}.`);
+          throw new DcvError(
+            'X_EXTENSION_MISSING',
+            `X display ${options.display} lacks the ${label} extension; start it with +extension ${label}.`,
+          );
         }
       };
       const fixes = await need<FixesExt>('fixes', 'XFIXES');
@@ -147,8 +150,8 @@ export class XConnection extends EventEmitter<XConnectionEvents> {
     if (this.disposed) return [];
     this.damagePending = false;
     this.damageExt.Subtract(this.damageId, 0, this.partsRegion);
-    const region = await call<{ rectangles: Array<{ x: number; y: number; width: number; height: number }> }>((cb) =>
-      this.fixes.FetchRegion(this.partsRegion, cb as never),
+    const region = await call<{ rectangles: Array<{ x: number; y: number; width: number; height: number }> }>(
+      (cb) => this.fixes.FetchRegion(this.partsRegion, cb as never),
     );
     const { width, height } = this.screenSize;
     const out: Rect[] = [];
@@ -177,7 +180,9 @@ export class XConnection extends EventEmitter<XConnectionEvents> {
 
   /** The pointer position on the root window. */
   async pointerPosition(): Promise<{ x: number; y: number }> {
-    const p = await call<{ rootX: number; rootY: number }>((cb) => this.client.QueryPointer(this.root, cb as never));
+    const p = await call<{ rootX: number; rootY: number }>((cb) =>
+      this.client.QueryPointer(this.root, cb as never),
+    );
     return { x: p.rootX, y: p.rootY };
   }
 

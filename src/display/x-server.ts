@@ -77,18 +77,26 @@ export class XServer {
       if (!/already active|another X server|Cannot establish any listening sockets/i.test(attempt)) break;
     }
     rmSync(runDir, { recursive: true, force: true });
-    throw new Error(`Xvfb did not start: ${lastError.trim().split('\n').slice(-3).join(' ') || 'no free display'}`);
+    throw new Error(
+      `Xvfb did not start: ${lastError.trim().split('\n').slice(-3).join(' ') || 'no free display'}`,
+    );
   }
 
   private static async tryStart(n: number, xauthority: string, o: XServerOptions): Promise<XServer | string> {
     const args = [
       `:${n}`,
-      '-screen', '0', `${o.width}x${o.height}x24`,
-      '-fbdir', o.runDir,
-      '-auth', xauthority,
-      '-nolisten', 'tcp',
+      '-screen',
+      '0',
+      `${o.width}x${o.height}x24`,
+      '-fbdir',
+      o.runDir,
+      '-auth',
+      xauthority,
+      '-nolisten',
+      'tcp',
       '-noreset',
-      '-displayfd', '3',
+      '-displayfd',
+      '3',
       ...(o.extraArgs ?? []),
     ];
     const child = spawnAsUser(o.owner, 'Xvfb', args, {
@@ -111,7 +119,8 @@ export class XServer {
       child.once('error', () => resolve(false));
     });
     if (!(await ready)) {
-      if (child.exitCode === null && child.signalCode === null) await once(child, 'exit').catch(() => undefined);
+      if (child.exitCode === null && child.signalCode === null)
+        await once(child, 'exit').catch(() => undefined);
       return stderr || 'Xvfb exited at start';
     }
     // The server runs for the session's lifetime; don't let its pipes keep dcvserver's event loop busy.

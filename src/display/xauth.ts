@@ -34,7 +34,13 @@ export function parseXauthority(buf: Buffer): XauthEntry[] {
     const name = field();
     const data = field();
     if (!address || !display || !name || !data) break;
-    entries.push({ family, address, display: display.toString('latin1'), name: name.toString('latin1'), data: Buffer.from(data) });
+    entries.push({
+      family,
+      address,
+      display: display.toString('latin1'),
+      name: name.toString('latin1'),
+      data: Buffer.from(data),
+    });
   }
   return entries;
 }
@@ -43,7 +49,10 @@ export function parseXauthority(buf: Buffer): XauthEntry[] {
  * The cookie for display number `displayNum` (a local connection): an entry for that display whose
  * family is Local or Wild, preferring an exact display match over an entry with an empty display.
  */
-export function readDisplayCookie(authFile: string, displayNum: number): { name: string; data: Buffer } | undefined {
+export function readDisplayCookie(
+  authFile: string,
+  displayNum: number,
+): { name: string; data: Buffer } | undefined {
   const entries = parseXauthority(readFileSync(authFile)).filter(
     (e) => e.name === 'MIT-MAGIC-COOKIE-1' && (e.family === FAMILY_LOCAL || e.family === FAMILY_WILD),
   );
