@@ -21,10 +21,18 @@ export interface DowntimeRow {
   readonly applyMs: number;
 }
 
-function node(root: string, file: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function node(
+  root: string,
+  file: string,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [file, ...args], { env: { PATH: process.env['PATH'], DCV_ROOT: root, LANG: 'C.UTF-8' } }, (e, stdout, stderr) =>
-      resolve({ code: e === null ? 0 : typeof e.code === 'number' ? e.code : 1, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [file, ...args],
+      { env: { PATH: process.env['PATH'], DCV_ROOT: root, LANG: 'C.UTF-8' } },
+      (e, stdout, stderr) =>
+        resolve({ code: e === null ? 0 : typeof e.code === 'number' ? e.code : 1, stdout, stderr }),
     );
   });
 }
@@ -65,7 +73,10 @@ export async function benchUpgradeDowntime(runs = 3): Promise<DowntimeRow[]> {
   const rows: DowntimeRow[] = [];
   try {
     for (const v of ['2026.0.0', '2027.0.0']) {
-      execFileSync(process.execPath, [join(REPO, 'scripts/release.mjs'), '--out', rel], { env: { ...process.env, OPENDCV_VERSION: v }, stdio: 'pipe' });
+      execFileSync(process.execPath, [join(REPO, 'scripts/release.mjs'), '--out', rel], {
+        env: { ...process.env, OPENDCV_VERSION: v },
+        stdio: 'pipe',
+      });
     }
     const install = await node(root, DCV, ['upgrade', 'apply', '--yes', join(rel, 'opendcv-2026.0.0.tgz')]);
     if (install.code !== 0) throw new Error(install.stderr);
@@ -74,7 +85,12 @@ export async function benchUpgradeDowntime(runs = 3): Promise<DowntimeRow[]> {
     const { host, port } = viewerAddress(hostPaths(root));
     for (let run = 1; run <= runs; run++) {
       const t0 = performance.now();
-      const apply = node(root, join(root, 'usr/bin/dcv'), ['upgrade', 'apply', '--yes', join(rel, 'opendcv-2027.0.0.tgz')]);
+      const apply = node(root, join(root, 'usr/bin/dcv'), [
+        'upgrade',
+        'apply',
+        '--yes',
+        join(rel, 'opendcv-2027.0.0.tgz'),
+      ]);
       const outage = await pollOutage(host, port, apply);
       const r = await apply;
       const applyMs = performance.now() - t0;
@@ -83,7 +99,13 @@ export async function benchUpgradeDowntime(runs = 3): Promise<DowntimeRow[]> {
         journal: { timings: { stopped: number; serverReady: number; firstFrame: number } };
       };
       const t = status.journal.timings;
-      rows.push({ run, viewerDowntimeMs: outage, journalDowntimeMs: t.serverReady - t.stopped, firstFrameMs: t.firstFrame - t.stopped, applyMs });
+      rows.push({
+        run,
+        viewerDowntimeMs: outage,
+        journalDowntimeMs: t.serverReady - t.stopped,
+        firstFrameMs: t.firstFrame - t.stopped,
+        applyMs,
+      });
       const back = await node(root, join(root, 'usr/bin/dcv'), ['upgrade', 'rollback', '--yes']);
       if (back.code !== 0) throw new Error(back.stderr);
     }
@@ -100,7 +122,7 @@ export function summarizeDowntime(rows: DowntimeRow[]): Record<string, string> {
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const f = (k: keyof DowntimeRow): string => `${(median(rows.map((r) => r[k])) / 1000).toFixed(2)} s`;
   return {
-    'runs': String(rows.length),
+    runs: String(rows.length),
     'downtime: web port unanswered (poller), median': f('viewerDowntimeMs'),
     'downtime: stop → new server accepts viewers (journal), median': f('journalDowntimeMs'),
     'stop → first frame of the smoke-test session, median': f('firstFrameMs'),
@@ -110,6 +132,10 @@ export function summarizeDowntime(rows: DowntimeRow[]): Record<string, string> {
 
 if (process.argv[1]?.endsWith('upgrade-downtime.js')) {
   const rows = await benchUpgradeDowntime(Number(process.argv[2] ?? 3));
-  console.table(rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k === 'run' ? v : Math.round(v as number)]))));
+  console.table(
+    rows.map((r) =>
+      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k === 'run' ? v : Math.round(v as number)])),
+    ),
+  );
   console.log(summarizeDowntime(rows));
 }

@@ -21,7 +21,10 @@ function context(io: CliIo, tag: string): UpgradeContext {
 async function confirm(question: string, yes: boolean, io: CliIo): Promise<boolean> {
   if (yes) return true;
   if (process.stdin.isTTY !== true) {
-    throw new DcvError('UPGRADE_NOT_CONFIRMED', 'Not on a terminal, so no one can confirm; add --yes to proceed. Nothing was changed.');
+    throw new DcvError(
+      'UPGRADE_NOT_CONFIRMED',
+      'Not on a terminal, so no one can confirm; add --yes to proceed. Nothing was changed.',
+    );
   }
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
@@ -36,17 +39,28 @@ async function confirm(question: string, yes: boolean, io: CliIo): Promise<boole
 const planCommand: CliCommand = {
   name: 'upgrade plan',
   summary: 'Show what upgrading to a release would do and every blocker; changes nothing',
-  usage: 'dcv upgrade plan [--close-sessions] TARGET\n\nTARGET is a release file (opendcv-VERSION.tgz) or an installed version.',
+  usage:
+    'dcv upgrade plan [--close-sessions] TARGET\n\nTARGET is a release file (opendcv-VERSION.tgz) or an installed version.',
   async run(args, io) {
-    const { values, positionals } = parseOptions('upgrade plan', args, { 'close-sessions': { type: 'boolean' } }, { min: 1, max: 1, names: 'TARGET' });
+    const { values, positionals } = parseOptions(
+      'upgrade plan',
+      args,
+      { 'close-sessions': { type: 'boolean' } },
+      { min: 1, max: 1, names: 'TARGET' },
+    );
     const ctx = context(io, 'plan');
     const p = await planUpgrade(ctx, positionals[0]!, values['close-sessions'] === true);
-    const lines = [`Upgrade plan: opendcv ${p.previous?.version ?? '(none installed)'} -> ${p.version}`, 'Checks:'];
+    const lines = [
+      `Upgrade plan: opendcv ${p.previous?.version ?? '(none installed)'} -> ${p.version}`,
+      'Checks:',
+    ];
     for (const c of p.checks) lines.push(`  ${c.ok ? 'ok     ' : 'BLOCKED'} ${c.name}: ${c.text}`);
     lines.push('Apply would:', ...describeSteps(ctx, p).map((l) => `  ${l}`));
     io.out(`${lines.join('\n')}\n`);
     if (p.blockers.length > 0) throw blockerError(p);
-    io.out(`No blockers: \`dcv upgrade apply ${positionals[0]!}${values['close-sessions'] === true ? ' --close-sessions' : ''}\` would proceed.\n`);
+    io.out(
+      `No blockers: \`dcv upgrade apply ${positionals[0]!}${values['close-sessions'] === true ? ' --close-sessions' : ''}\` would proceed.\n`,
+    );
     return 0;
   },
 };
@@ -68,18 +82,32 @@ const applyCommand: CliCommand = {
     );
     if (values['yes'] !== true && process.stdin.isTTY !== true) {
       // Say so before the preflight's minutes, not after.
-      throw new DcvError('UPGRADE_NOT_CONFIRMED', 'Not on a terminal, so no one can confirm; add --yes to proceed. Nothing was changed.');
+      throw new DcvError(
+        'UPGRADE_NOT_CONFIRMED',
+        'Not on a terminal, so no one can confirm; add --yes to proceed. Nothing was changed.',
+      );
     }
     const ctx = context(io, 'apply');
-    ctx.progress.note(`dcv upgrade apply ${args.join(' ')} (pid ${process.pid}, uid ${process.getuid?.() ?? '?'})`);
+    ctx.progress.note(
+      `dcv upgrade apply ${args.join(' ')} (pid ${process.pid}, uid ${process.getuid?.() ?? '?'})`,
+    );
     try {
       const outcome = await applyUpgrade(ctx, positionals[0]!, {
         closeSessions: values['close-sessions'] === true,
         confirm: (p: Preflight, resuming: boolean) =>
-          confirm(`${resuming ? 'Resume the upgrade' : `Upgrade to opendcv ${p.version}`}${p.serverPid !== null ? ' (the server stops)' : ''}? [y/N] `, values['yes'] === true, io),
+          confirm(
+            `${resuming ? 'Resume the upgrade' : `Upgrade to opendcv ${p.version}`}${p.serverPid !== null ? ' (the server stops)' : ''}? [y/N] `,
+            values['yes'] === true,
+            io,
+          ),
       });
-      const downtime = outcome.downtimeMs === null ? '' : `; the server was down ${(outcome.downtimeMs / 1000).toFixed(1)} s`;
-      ctx.progress.say(`Upgraded opendcv ${outcome.previous ?? '(none)'} -> ${outcome.version}${downtime}. \`dcv upgrade rollback\` returns to ${outcome.previous ?? 'no release'}.`);
+      const downtime =
+        outcome.downtimeMs === null
+          ? ''
+          : `; the server was down ${(outcome.downtimeMs / 1000).toFixed(1)} s`;
+      ctx.progress.say(
+        `Upgraded opendcv ${outcome.previous ?? '(none)'} -> ${outcome.version}${downtime}. \`dcv upgrade rollback\` returns to ${outcome.previous ?? 'no release'}.`,
+      );
       return 0;
     } catch (e) {
       if (e instanceof DcvError) ctx.progress.note(`${e.code}: ${e.message}`);
@@ -93,8 +121,15 @@ const rollbackCommand: CliCommand = {
   summary: 'Return to the previous release with the configuration backed up when it was left',
   usage: 'dcv upgrade rollback [--yes]\n\nUndoes the last upgrade, finished or interrupted.',
   async run(args, io) {
-    const { values } = parseOptions('upgrade rollback', args, { yes: { type: 'boolean', short: 'y' } }, { min: 0, max: 0, names: '' });
-    if (!(await confirm('Roll back the last upgrade (the server restarts)? [y/N] ', values['yes'] === true, io))) {
+    const { values } = parseOptions(
+      'upgrade rollback',
+      args,
+      { yes: { type: 'boolean', short: 'y' } },
+      { min: 0, max: 0, names: '' },
+    );
+    if (
+      !(await confirm('Roll back the last upgrade (the server restarts)? [y/N] ', values['yes'] === true, io))
+    ) {
       throw new DcvError('UPGRADE_NOT_CONFIRMED', 'Rollback not confirmed; nothing was changed.');
     }
     const ctx = context(io, 'rollback');
@@ -118,8 +153,12 @@ function formatStatus(s: UpgradeStatus): string {
   if (j === null) {
     lines.push('No upgrade recorded.');
   } else {
-    lines.push(`Upgrade ${j.id}: opendcv ${j.previous?.version ?? '(none)'} -> ${j.target.version} (from ${j.target.source})`);
-    lines.push(`  status: ${j.status}, step ${j.step}${s.runningUpgradePid !== null ? ` (running, pid ${s.runningUpgradePid})` : ''}`);
+    lines.push(
+      `Upgrade ${j.id}: opendcv ${j.previous?.version ?? '(none)'} -> ${j.target.version} (from ${j.target.source})`,
+    );
+    lines.push(
+      `  status: ${j.status}, step ${j.step}${s.runningUpgradePid !== null ? ` (running, pid ${s.runningUpgradePid})` : ''}`,
+    );
     if (s.interrupted) {
       lines.push(
         j.status === 'rolling-back'
@@ -130,12 +169,17 @@ function formatStatus(s: UpgradeStatus): string {
     if (j.failure !== null) lines.push(`  failure: ${j.failure}`);
     lines.push(`  backup: ${j.backup ?? '(none yet)'}`);
     const t = j.timings;
-    if (t.stopped !== undefined && t.serverReady !== undefined) lines.push(`  downtime: ${((t.serverReady - t.stopped) / 1000).toFixed(1)} s (stop -> new server accepting viewers)`);
+    if (t.stopped !== undefined && t.serverReady !== undefined)
+      lines.push(
+        `  downtime: ${((t.serverReady - t.stopped) / 1000).toFixed(1)} s (stop -> new server accepting viewers)`,
+      );
     lines.push('  journal:');
     for (const e of j.events) lines.push(`    ${e.at}  ${e.step}${e.note === '' ? '' : `  ${e.note}`}`);
   }
   lines.push(`Current release: ${s.current === null ? '(none)' : `${s.current.version} (${s.current.dir})`}`);
-  lines.push(`Server: ${s.server === null ? 'not running' : `opendcv ${s.server.version ?? '?'} running (pid ${s.server.pid})`}`);
+  lines.push(
+    `Server: ${s.server === null ? 'not running' : `opendcv ${s.server.version ?? '?'} running (pid ${s.server.pid})`}`,
+  );
   lines.push(`Installed releases: ${s.installed.join(', ') || '(none)'}`);
   lines.push('Backups:');
   if (s.backups.length === 0) lines.push('  (none)');
@@ -148,7 +192,10 @@ function formatStatus(s: UpgradeStatus): string {
   }
   if (s.history.length > 0) {
     lines.push('Earlier upgrades:');
-    for (const h of s.history) lines.push(`  ${h.id}  ${h.previous?.version ?? '(none)'} -> ${h.target.version}  ${h.status}${h.failure !== null ? ` (${h.failure.split('\n')[0]})` : ''}`);
+    for (const h of s.history)
+      lines.push(
+        `  ${h.id}  ${h.previous?.version ?? '(none)'} -> ${h.target.version}  ${h.status}${h.failure !== null ? ` (${h.failure.split('\n')[0]})` : ''}`,
+      );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -158,7 +205,12 @@ const statusCommand: CliCommand = {
   summary: 'Show the upgrade journal, installed releases and configuration backups',
   usage: 'dcv upgrade status [-j|--json]',
   async run(args, io) {
-    const { values } = parseOptions('upgrade status', args, { json: { type: 'boolean', short: 'j' } }, { min: 0, max: 0, names: '' });
+    const { values } = parseOptions(
+      'upgrade status',
+      args,
+      { json: { type: 'boolean', short: 'j' } },
+      { min: 0, max: 0, names: '' },
+    );
     const s = await upgradeStatus(io.paths);
     io.out(values['json'] === true ? `${JSON.stringify(s, null, 2)}\n` : formatStatus(s));
     return 0;

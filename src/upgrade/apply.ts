@@ -7,7 +7,15 @@ import { DcvError } from '../errors.js';
 import { compareWithBackup } from './config-compare.js';
 import { createBackup, verifiedBackup } from './config-backup.js';
 import { crashPoint } from './crash-point.js';
-import { archiveJournal, enterStep, readJournal, timestampId, writeJournal, type ApplyStep, type UpgradeJournal } from './journal.js';
+import {
+  archiveJournal,
+  enterStep,
+  readJournal,
+  timestampId,
+  writeJournal,
+  type ApplyStep,
+  type UpgradeJournal,
+} from './journal.js';
 import { blockerError, preflight, type Preflight } from './preflight.js';
 import { installRelease, linkCommands, releaseDir, switchCurrent } from './release-install.js';
 import { rollback } from './rollback.js';
@@ -38,7 +46,8 @@ export function stagingDir(ctx: UpgradeContext): string {
 /** An interrupted upgrade of the same target is resumed; of another target, refused. */
 function resumable(ctx: UpgradeContext, journal: UpgradeJournal | null, p: Preflight): UpgradeJournal | null {
   if (journal === null || journal.status === 'completed' || journal.status === 'rolled-back') return null;
-  const sameFile = p.target.kind === 'file' ? journal.target.sha256 === p.target.sha256 : journal.target.sha256 === null;
+  const sameFile =
+    p.target.kind === 'file' ? journal.target.sha256 === p.target.sha256 : journal.target.sha256 === null;
   if (journal.target.version === p.version && sameFile) return journal;
   throw new DcvError(
     'UPGRADE_INTERRUPTED',
@@ -47,7 +56,11 @@ function resumable(ctx: UpgradeContext, journal: UpgradeJournal | null, p: Prefl
   );
 }
 
-export async function applyUpgrade(ctx: UpgradeContext, targetArg: string, opts: ApplyOptions): Promise<ApplyOutcome> {
+export async function applyUpgrade(
+  ctx: UpgradeContext,
+  targetArg: string,
+  opts: ApplyOptions,
+): Promise<ApplyOutcome> {
   const release = acquireUpgradeLock(ctx.paths);
   try {
     return await applyLocked(ctx, targetArg, opts);
@@ -57,7 +70,11 @@ export async function applyUpgrade(ctx: UpgradeContext, targetArg: string, opts:
   }
 }
 
-async function applyLocked(ctx: UpgradeContext, targetArg: string, opts: ApplyOptions): Promise<ApplyOutcome> {
+async function applyLocked(
+  ctx: UpgradeContext,
+  targetArg: string,
+  opts: ApplyOptions,
+): Promise<ApplyOutcome> {
   const { paths, progress, env } = ctx;
   const existing = readJournal(paths);
   if (existing?.status === 'rolling-back') {
@@ -72,7 +89,14 @@ async function applyLocked(ctx: UpgradeContext, targetArg: string, opts: ApplyOp
     closeSessions,
     stagingDir: stagingDir(ctx),
     stagingOnReleasesFs: true,
-    ...(interrupted !== null ? { previous: interrupted.previous === null ? null : { version: interrupted.previous.version, dir: interrupted.previous.release } } : {}),
+    ...(interrupted !== null
+      ? {
+          previous:
+            interrupted.previous === null
+              ? null
+              : { version: interrupted.previous.version, dir: interrupted.previous.release },
+        }
+      : {}),
     env,
     cwd: ctx.cwd,
   });
@@ -82,7 +106,10 @@ async function applyLocked(ctx: UpgradeContext, targetArg: string, opts: ApplyOp
   step(1, `preflight: opendcv ${p.previous?.version ?? '(none)'} -> ${p.version}`);
   for (const c of p.checks) progress.say(`  ${c.ok ? 'ok     ' : 'BLOCKED'} ${c.name}: ${c.text}`);
   if (p.blockers.length > 0) throw blockerError(p);
-  if (resumed !== null) progress.say(`  resuming the upgrade interrupted at step ${resumed.step} (journal ${paths.upgradeStateFile})`);
+  if (resumed !== null)
+    progress.say(
+      `  resuming the upgrade interrupted at step ${resumed.step} (journal ${paths.upgradeStateFile})`,
+    );
   if (!(await opts.confirm(p, resumed !== null))) {
     throw new DcvError('UPGRADE_NOT_CONFIRMED', 'Upgrade not confirmed; nothing was changed.');
   }
@@ -144,13 +171,22 @@ async function applyLocked(ctx: UpgradeContext, targetArg: string, opts: ApplyOp
     if (journal.backup !== null && earlier !== null) {
       enterStep(paths, journal, 'backup', 'kept the backup taken before the interruption');
       crashPoint(env, 'backup');
-      progress.say(`  keeping ${journal.backup} (${earlier.files.length} files), taken before the interruption`);
+      progress.say(
+        `  keeping ${journal.backup} (${earlier.files.length} files), taken before the interruption`,
+      );
     } else {
       journal.backup = join(paths.backupsDir, journal.id);
       enterStep(paths, journal, 'backup', journal.backup);
       crashPoint(env, 'backup');
-      const m = createBackup(paths, journal.backup, journal.id, `before upgrade ${journal.previous?.version ?? '(none)'} -> ${p.version}`);
-      progress.say(`  ${m.files.length} files (${m.files.map((f) => f.path).join(', ') || 'none'}) -> ${journal.backup}, sha256 manifest written`);
+      const m = createBackup(
+        paths,
+        journal.backup,
+        journal.id,
+        `before upgrade ${journal.previous?.version ?? '(none)'} -> ${p.version}`,
+      );
+      progress.say(
+        `  ${m.files.length} files (${m.files.map((f) => f.path).join(', ') || 'none'}) -> ${journal.backup}, sha256 manifest written`,
+      );
     }
     crashPoint(env, 'backup+');
 
@@ -186,7 +222,9 @@ async function applyLocked(ctx: UpgradeContext, targetArg: string, opts: ApplyOp
     }
     journal.timings.serverReady = await waitForViewerEndpoint(paths);
     const viewer = viewerAddress(paths);
-    progress.say(`  dcvserver ${p.version} answers on ${paths.controlSocket} and to viewers on port ${viewer.port}`);
+    progress.say(
+      `  dcvserver ${p.version} answers on ${paths.controlSocket} and to viewers on port ${viewer.port}`,
+    );
     crashPoint(env, 'start+');
 
     current = 'smoke-test';
@@ -198,7 +236,7 @@ async function applyLocked(ctx: UpgradeContext, targetArg: string, opts: ApplyOp
     progress.say(`  session '${smoke.session}' showed a frame after ${smoke.frameMs} ms and was closed`);
     crashPoint(env, 'smoke-test+');
   } catch (e) {
-    const why = e instanceof DcvError ? e.message : (e as Error).stack ?? String(e);
+    const why = e instanceof DcvError ? e.message : ((e as Error).stack ?? String(e));
     progress.note(`step ${current} failed: ${why}`);
     if (current === 'sessions') {
       // The server never stopped and nothing was installed: there is nothing to undo.
@@ -226,6 +264,9 @@ async function applyLocked(ctx: UpgradeContext, targetArg: string, opts: ApplyOp
   enterStep(paths, journal, 'done', `opendcv ${p.version} installed`);
   writeJournal(paths, journal);
   const t = journal.timings;
-  const downtimeMs = t.stopped !== undefined && t.serverReady !== undefined && journal.serverWasRunning ? t.serverReady - t.stopped : null;
+  const downtimeMs =
+    t.stopped !== undefined && t.serverReady !== undefined && journal.serverWasRunning
+      ? t.serverReady - t.stopped
+      : null;
   return { version: p.version, previous: journal.previous?.version ?? null, downtimeMs, journal };
 }

@@ -60,7 +60,8 @@ export function configurationFiles(paths: HostPaths): { present: string[]; absen
     const loaded = loadConfigFile(readFileSync(paths.configFile), paths.configFile);
     for (const e of loaded.entries) {
       if (!e.key.endsWith('-file') || typeof e.value !== 'string' || e.value === '') continue;
-      const specs = e.key === 'license-file' ? licenseFileEntries(e.value).filter((s) => !/^\d*@/.test(s)) : [e.value];
+      const specs =
+        e.key === 'license-file' ? licenseFileEntries(e.value).filter((s) => !/^\d*@/.test(s)) : [e.value];
       for (const s of specs) {
         const p = resolveHostPath(paths, s);
         if (existsSync(p) && statSync(p).isFile() && !found.includes(p)) found.push(p);
@@ -89,9 +90,24 @@ export function createBackup(paths: HostPaths, dir: string, id: string, reason: 
     const stored = storedName(paths, path);
     mkdirSync(dirname(join(dir, stored)), { recursive: true, mode: 0o700 });
     writeFileDurably(join(dir, stored), bytes, 0o600);
-    files.push({ path, stored, sha256: sha256(bytes), size: bytes.length, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid });
+    files.push({
+      path,
+      stored,
+      sha256: sha256(bytes),
+      size: bytes.length,
+      mode: st.mode & 0o7777,
+      uid: st.uid,
+      gid: st.gid,
+    });
   }
-  const manifest: BackupManifest = { format: 1, id, created: new Date().toISOString(), reason, files, absent };
+  const manifest: BackupManifest = {
+    format: 1,
+    id,
+    created: new Date().toISOString(),
+    reason,
+    files,
+    absent,
+  };
   writeFileDurably(join(dir, BACKUP_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, 0o600);
   return manifest;
 }
@@ -123,7 +139,11 @@ export interface RestoreResult {
 /** Puts every backed-up file back (only those that differ) and checks the result byte for byte. */
 export function restoreBackup(dir: string): RestoreResult {
   const m = verifiedBackup(dir);
-  if (m === null) throw new DcvError('UPGRADE_ROLLBACK_FAILED', `The backup ${dir} is incomplete or damaged; the configuration was not restored from it.`);
+  if (m === null)
+    throw new DcvError(
+      'UPGRADE_ROLLBACK_FAILED',
+      `The backup ${dir} is incomplete or damaged; the configuration was not restored from it.`,
+    );
   const restored: string[] = [];
   const removed: string[] = [];
   let unchanged = 0;
@@ -152,7 +172,10 @@ export function restoreBackup(dir: string): RestoreResult {
   }
   for (const f of m.files) {
     if (sha256(readFileSync(f.path)) !== f.sha256) {
-      throw new DcvError('UPGRADE_ROLLBACK_FAILED', `${f.path} does not match the backup after restoring it from ${dir}.`);
+      throw new DcvError(
+        'UPGRADE_ROLLBACK_FAILED',
+        `${f.path} does not match the backup after restoring it from ${dir}.`,
+      );
     }
   }
   return { restored, removed, unchanged };
@@ -170,5 +193,8 @@ export function listBackups(paths: HostPaths): BackupInfo[] {
   } catch {
     return [];
   }
-  return names.map((n) => ({ dir: join(paths.backupsDir, n), manifest: verifiedBackup(join(paths.backupsDir, n)) }));
+  return names.map((n) => ({
+    dir: join(paths.backupsDir, n),
+    manifest: verifiedBackup(join(paths.backupsDir, n)),
+  }));
 }

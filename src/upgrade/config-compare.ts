@@ -26,7 +26,8 @@ export function compareWithBackup(dir: string, m: BackupManifest): ConfigCompari
     if (f.path.endsWith('.conf') || f.path.endsWith('.reg')) {
       const before = loadConfigFile(readFileSync(join(dir, f.stored)), `${f.path} (backup)`);
       const diff = diffConfigs(before, loadConfigFile(now, f.path));
-      if (diff.equalInMeaning) differences.push(`${f.path}: bytes differ, same keys and values (layout or comments only)`);
+      if (diff.equalInMeaning)
+        differences.push(`${f.path}: bytes differ, same keys and values (layout or comments only)`);
       else for (const c of diff.changes) differences.push(`${f.path}: ${formatChange(c)}`);
     } else {
       differences.push(`${f.path}: content differs from the backup`);

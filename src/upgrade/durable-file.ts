@@ -1,6 +1,15 @@
 // Writes that survive a crash or power loss whole or not at all: temp file, fsync, rename, fsync of the
 // directory. The upgrade journal, backup manifests and restored configuration files all go through here.
-import { closeSync, fchmodSync, fchownSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fchmodSync,
+  fchownSync,
+  fsyncSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** Flushes a directory's entries (a rename is durable only once its directory is). */

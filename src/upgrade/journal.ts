@@ -8,9 +8,23 @@ import type { HostPaths } from '../host-paths.js';
 import { writeFileDurably } from './durable-file.js';
 
 /** The seed's procedure (DESIGN.md §6), in order. */
-export const APPLY_STEPS = ['preflight', 'sessions', 'stop', 'backup', 'install', 'compare', 'start', 'smoke-test'] as const;
+export const APPLY_STEPS = [
+  'preflight',
+  'sessions',
+  'stop',
+  'backup',
+  'install',
+  'compare',
+  'start',
+  'smoke-test',
+] as const;
 /** Undoing an upgrade: stop what runs, point `current` back, put the configuration back, start the old release. */
-export const ROLLBACK_STEPS = ['rollback-stop', 'rollback-release', 'rollback-config', 'rollback-start'] as const;
+export const ROLLBACK_STEPS = [
+  'rollback-stop',
+  'rollback-release',
+  'rollback-config',
+  'rollback-start',
+] as const;
 export type ApplyStep = (typeof APPLY_STEPS)[number];
 export type RollbackStep = (typeof ROLLBACK_STEPS)[number];
 export type JournalStep = ApplyStep | RollbackStep | 'done';
@@ -59,7 +73,8 @@ export function readJournal(paths: HostPaths): UpgradeJournal | null {
   }
   try {
     const j = JSON.parse(text) as UpgradeJournal;
-    if (j.format !== 1 || typeof j.id !== 'string' || typeof j.status !== 'string') throw new Error('unknown format');
+    if (j.format !== 1 || typeof j.id !== 'string' || typeof j.status !== 'string')
+      throw new Error('unknown format');
     return j;
   } catch (e) {
     // Written by rename only, so this is damage from outside; never guess what an upgrade was doing.
@@ -97,7 +112,9 @@ export function archiveJournal(paths: HostPaths, journal: UpgradeJournal): void 
 export function readHistory(paths: HostPaths): UpgradeJournal[] {
   let names: string[] = [];
   try {
-    names = readdirSync(historyDir(paths)).filter((n) => n.endsWith('.json')).sort();
+    names = readdirSync(historyDir(paths))
+      .filter((n) => n.endsWith('.json'))
+      .sort();
   } catch {
     return [];
   }

@@ -7,7 +7,11 @@ import { readJournal } from './journal.js';
 import { preflight, type Preflight } from './preflight.js';
 import type { UpgradeContext } from './upgrade-context.js';
 
-export async function planUpgrade(ctx: UpgradeContext, targetArg: string, closeSessions: boolean): Promise<Preflight> {
+export async function planUpgrade(
+  ctx: UpgradeContext,
+  targetArg: string,
+  closeSessions: boolean,
+): Promise<Preflight> {
   const staging = mkdtempSync(join(tmpdir(), 'opendcv-plan-'));
   try {
     const j = readJournal(ctx.paths);
@@ -17,7 +21,12 @@ export async function planUpgrade(ctx: UpgradeContext, targetArg: string, closeS
       stagingDir: staging,
       stagingOnReleasesFs: false,
       ...(interrupted !== null
-        ? { previous: interrupted.previous === null ? null : { version: interrupted.previous.version, dir: interrupted.previous.release } }
+        ? {
+            previous:
+              interrupted.previous === null
+                ? null
+                : { version: interrupted.previous.version, dir: interrupted.previous.release },
+          }
         : {}),
       env: ctx.env,
       cwd: ctx.cwd,

@@ -12,7 +12,13 @@ import { evaluateLicense } from '../server/license-gate.js';
 import { clientCompatibility, OLDEST_CLIENT_VERSION } from '../version/compatibility.js';
 import { compareVersions, parseVersion } from '../version/version.js';
 import { configurationFiles } from './config-backup.js';
-import { archivedManifest, checkMembers, resolveTarget, unpackRelease, type UpgradeTarget } from './release-archive.js';
+import {
+  archivedManifest,
+  checkMembers,
+  resolveTarget,
+  unpackRelease,
+  type UpgradeTarget,
+} from './release-archive.js';
 import { currentRelease, type InstalledRelease } from './release-install.js';
 import { MANIFEST_FILE, releaseSize, verifyReleaseTree, type ReleaseManifest } from './release-manifest.js';
 import { listSessions, runningVersion, serverPid } from './server-control.js';
@@ -71,14 +77,21 @@ function licenseSetting(paths: HostPaths): string {
 }
 
 async function licenseCheck(paths: HostPaths, version: string): Promise<Check> {
-  const s = await evaluateLicense(paths, licenseSetting(paths), version, new Date(), { recordEvaluation: false });
+  const s = await evaluateLicense(paths, licenseSetting(paths), version, new Date(), {
+    recordEvaluation: false,
+  });
   if (s.usable) {
     const lead = s.mode === 'licensed' ? `the license serves opendcv ${version}: ` : '';
     return { name: 'license', ok: true, text: `${lead}${s.reason}` };
   }
   // The gate's preamble describes a running server refusing sessions; here it is a check for a target.
   const reason = s.reason.replace(/^No usable license, so new sessions and connections are refused\. /, '');
-  return { name: 'license', ok: false, code: s.code ?? 'LICENSE_INVALID', text: `not good for the target ${version}: ${reason}` };
+  return {
+    name: 'license',
+    ok: false,
+    code: s.code ?? 'LICENSE_INVALID',
+    text: `not good for the target ${version}: ${reason}`,
+  };
 }
 
 function installedDir(paths: HostPaths, version: string): string {
@@ -92,7 +105,10 @@ function existingDir(p: string): string {
 }
 
 function diskCheck(paths: HostPaths, manifest: ReleaseManifest, needRelease: boolean): Check {
-  const backup = configurationFiles(paths).present.reduce((sum, p) => sum + (existsSync(p) ? readFileSync(p).length : 0), 0);
+  const backup = configurationFiles(paths).present.reduce(
+    (sum, p) => sum + (existsSync(p) ? readFileSync(p).length : 0),
+    0,
+  );
   const need = (needRelease ? releaseSize(manifest) : 0) + backup + DISK_MARGIN;
   const mib = (n: number): string => `${(n / 1048576).toFixed(1)} MiB`;
   let free: number;
@@ -103,15 +119,32 @@ function diskCheck(paths: HostPaths, manifest: ReleaseManifest, needRelease: boo
     return { name: 'disk', ok: true, text: `free space not measured (${(e as Error).message})` };
   }
   const text = `${mib(free)} free for ${needRelease ? `the release (${mib(releaseSize(manifest))}), ` : ''}the backup (${mib(backup)}) and a ${mib(DISK_MARGIN)} margin`;
-  return free >= need ? { name: 'disk', ok: true, text } : { name: 'disk', ok: false, code: 'UPGRADE_DISK_SPACE', text: `${text}: ${mib(need - free)} short` };
+  return free >= need
+    ? { name: 'disk', ok: true, text }
+    : { name: 'disk', ok: false, code: 'UPGRADE_DISK_SPACE', text: `${text}: ${mib(need - free)} short` };
 }
 
-async function configCheck(paths: HostPaths, dir: string, version: string, env: NodeJS.ProcessEnv): Promise<Check> {
-  if (!existsSync(paths.configFile)) return { name: 'configuration', ok: true, text: `no ${paths.configFile}: the defaults apply` };
+async function configCheck(
+  paths: HostPaths,
+  dir: string,
+  version: string,
+  env: NodeJS.ProcessEnv,
+): Promise<Check> {
+  if (!existsSync(paths.configFile))
+    return { name: 'configuration', ok: true, text: `no ${paths.configFile}: the defaults apply` };
   const r = await run(join(dir, 'bin/dcv'), ['config', 'check', paths.configFile], env);
-  if (r.code === 0) return { name: 'configuration', ok: true, text: `opendcv ${version}'s own \`dcv config check\` accepts ${paths.configFile}` };
+  if (r.code === 0)
+    return {
+      name: 'configuration',
+      ok: true,
+      text: `opendcv ${version}'s own \`dcv config check\` accepts ${paths.configFile}`,
+    };
   if (/unknown command 'config'/.test(r.out)) {
-    return { name: 'configuration', ok: true, text: `opendcv ${version} has no \`dcv config check\`; ${paths.configFile} not checked by it` };
+    return {
+      name: 'configuration',
+      ok: true,
+      text: `opendcv ${version} has no \`dcv config check\`; ${paths.configFile} not checked by it`,
+    };
   }
   return {
     name: 'configuration',
@@ -122,9 +155,14 @@ async function configCheck(paths: HostPaths, dir: string, version: string, env: 
 }
 
 /** Unpacks (or finds) and verifies the target; the only errors thrown are about the target itself. */
-export function prepareTarget(paths: HostPaths, targetArg: string, opts: PreflightOptions): { target: UpgradeTarget; dir: string; manifest: ReleaseManifest } {
+export function prepareTarget(
+  paths: HostPaths,
+  targetArg: string,
+  opts: PreflightOptions,
+): { target: UpgradeTarget; dir: string; manifest: ReleaseManifest } {
   const target = resolveTarget(paths, targetArg, opts.cwd);
-  if (target.kind === 'installed') return { target, dir: target.dir, manifest: verifyReleaseTree(target.dir, target.dir) };
+  if (target.kind === 'installed')
+    return { target, dir: target.dir, manifest: verifyReleaseTree(target.dir, target.dir) };
   // The same release already unpacked (a resumed or repeated upgrade) is used where it is, once it verifies.
   const top = checkMembers(target.file);
   const installed = join(paths.releasesDir, top.slice('opendcv-'.length));
@@ -139,18 +177,32 @@ export function prepareTarget(paths: HostPaths, targetArg: string, opts: Preflig
   return { target, dir: staged.dir, manifest: staged.manifest };
 }
 
-export async function preflight(paths: HostPaths, targetArg: string, opts: PreflightOptions): Promise<Preflight> {
+export async function preflight(
+  paths: HostPaths,
+  targetArg: string,
+  opts: PreflightOptions,
+): Promise<Preflight> {
   const { target, dir, manifest } = prepareTarget(paths, targetArg, opts);
   const version = manifest.version;
   const checks: Check[] = [];
   const source = target.kind === 'file' ? `${target.file} (sha256 ${target.sha256})` : dir;
 
   // The target's own commands: that it runs here and says its version, and what it makes of dcv.conf.
-  const [runs, configuration] = await Promise.all([run(join(dir, 'bin/dcv'), ['version'], opts.env), configCheck(paths, dir, version, opts.env)]);
+  const [runs, configuration] = await Promise.all([
+    run(join(dir, 'bin/dcv'), ['version'], opts.env),
+    configCheck(paths, dir, version, opts.env),
+  ]);
   if (runs.code !== 0 || runs.out !== `opendcv ${version}`) {
-    throw new DcvError('UPGRADE_TARGET_INVALID', `The target ${source} does not run here: \`dcv version\` said '${runs.out.split('\n')[0] ?? ''}', not 'opendcv ${version}'.`);
+    throw new DcvError(
+      'UPGRADE_TARGET_INVALID',
+      `The target ${source} does not run here: \`dcv version\` said '${runs.out.split('\n')[0] ?? ''}', not 'opendcv ${version}'.`,
+    );
   }
-  checks.push({ name: 'target', ok: true, text: `opendcv ${version} from ${source}; ${manifest.files.length} files match its manifest` });
+  checks.push({
+    name: 'target',
+    ok: true,
+    text: `opendcv ${version} from ${source}; ${manifest.files.length} files match its manifest`,
+  });
 
   const previous = opts.previous !== undefined ? opts.previous : currentRelease(paths);
   if (previous !== null && compareVersions(parseVersion(version), parseVersion(previous.version)) <= 0) {
@@ -161,12 +213,23 @@ export async function preflight(paths: HostPaths, targetArg: string, opts: Prefl
       text: `the target ${version} is not newer than the installed ${previous.version}; \`dcv upgrade rollback\` returns to the previous release`,
     });
   } else {
-    checks.push({ name: 'version', ok: true, text: previous === null ? `no release installed yet: ${version} is a first install` : `${previous.version} -> ${version}` });
+    checks.push({
+      name: 'version',
+      ok: true,
+      text:
+        previous === null
+          ? `no release installed yet: ${version} is a first install`
+          : `${previous.version} -> ${version}`,
+    });
   }
 
   checks.push(await licenseCheck(paths, version));
   const clients = clientCompatibility(version, OLDEST_CLIENT_VERSION);
-  checks.push({ name: 'clients', ok: true, text: `viewers ${OLDEST_CLIENT_VERSION.text} and later connect (${clients.explanation.replace(/\.$/, '')}); older viewers are refused at the handshake` });
+  checks.push({
+    name: 'clients',
+    ok: true,
+    text: `viewers ${OLDEST_CLIENT_VERSION.text} and later connect (${clients.explanation.replace(/\.$/, '')}); older viewers are refused at the handshake`,
+  });
 
   const pid = serverPid(paths);
   const serverVersion = await runningVersion(paths);
@@ -174,11 +237,16 @@ export async function preflight(paths: HostPaths, targetArg: string, opts: Prefl
   const leftovers = sessions.filter((s) => s.id.startsWith(SMOKE_SESSION_PREFIX));
   const users = sessions.filter((s) => !s.id.startsWith(SMOKE_SESSION_PREFIX));
   const names = users.map((s) => `'${s.id}' (owner ${s.owner})`).join(', ');
-  const server = pid === null ? 'dcvserver is not running' : `dcvserver ${serverVersion ?? '?'} runs (pid ${pid})`;
+  const server =
+    pid === null ? 'dcvserver is not running' : `dcvserver ${serverVersion ?? '?'} runs (pid ${pid})`;
   if (users.length === 0) {
     checks.push({ name: 'sessions', ok: true, text: `${server}; no sessions running` });
   } else if (opts.closeSessions) {
-    checks.push({ name: 'sessions', ok: true, text: `${server}; --close-sessions will close ${users.length}: ${names}` });
+    checks.push({
+      name: 'sessions',
+      ok: true,
+      text: `${server}; --close-sessions will close ${users.length}: ${names}`,
+    });
   } else {
     checks.push({
       name: 'sessions',
@@ -188,7 +256,13 @@ export async function preflight(paths: HostPaths, targetArg: string, opts: Prefl
     });
   }
 
-  checks.push(diskCheck(paths, manifest, target.kind === 'file' && dir !== installedDir(paths, version) && !opts.stagingOnReleasesFs));
+  checks.push(
+    diskCheck(
+      paths,
+      manifest,
+      target.kind === 'file' && dir !== installedDir(paths, version) && !opts.stagingOnReleasesFs,
+    ),
+  );
   checks.push(configuration);
 
   return {
@@ -209,5 +283,8 @@ export async function preflight(paths: HostPaths, targetArg: string, opts: Prefl
 export function blockerError(p: Preflight): DcvError {
   const first = p.blockers[0]!;
   const lines = p.blockers.map((b) => `  ${b.name}: ${b.text}`).join('\n');
-  return new DcvError(first.code ?? 'INTERNAL', `Upgrade to ${p.version} refused before anything changed:\n${lines}`);
+  return new DcvError(
+    first.code ?? 'INTERNAL',
+    `Upgrade to ${p.version} refused before anything changed:\n${lines}`,
+  );
 }

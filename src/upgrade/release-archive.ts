@@ -28,7 +28,9 @@ export function resolveTarget(paths: HostPaths, target: string, cwd: string): Up
 
 export function installedVersions(paths: HostPaths): string[] {
   try {
-    return readdirSync(paths.releasesDir).filter((n) => isVersion(n)).sort();
+    return readdirSync(paths.releasesDir)
+      .filter((n) => isVersion(n))
+      .sort();
   } catch {
     return [];
   }
@@ -36,29 +38,47 @@ export function installedVersions(paths: HostPaths): string[] {
 
 function tar(args: string[], what: string): string {
   const r = spawnSync('tar', args, { encoding: 'utf8', maxBuffer: 1 << 28 });
-  if (r.error !== undefined) throw new DcvError('UPGRADE_TARGET_INVALID', `Cannot run tar to read ${what}: ${r.error.message}.`);
+  if (r.error !== undefined)
+    throw new DcvError('UPGRADE_TARGET_INVALID', `Cannot run tar to read ${what}: ${r.error.message}.`);
   if (r.status !== 0) {
-    throw new DcvError('UPGRADE_TARGET_INVALID', `${what} is not a readable release archive: ${r.stderr.trim().split('\n')[0] ?? ''}`);
+    throw new DcvError(
+      'UPGRADE_TARGET_INVALID',
+      `${what} is not a readable release archive: ${r.stderr.trim().split('\n')[0] ?? ''}`,
+    );
   }
   return r.stdout;
 }
 
 /** The release's top directory name (opendcv-VERSION), after checking every member is safe to extract. */
 export function checkMembers(file: string): string {
-  const names = tar(['-tzf', file], file).split('\n').filter((n) => n !== '');
-  const types = tar(['-tvzf', file], file).split('\n').filter((l) => l !== '').map((l) => l[0]);
+  const names = tar(['-tzf', file], file)
+    .split('\n')
+    .filter((n) => n !== '');
+  const types = tar(['-tvzf', file], file)
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => l[0]);
   const tops = new Set(names.map((n) => n.split('/')[0]));
   const top = [...tops][0];
   if (tops.size !== 1 || top === undefined || !/^opendcv-\d{4}\.\d+\.\d+$/.test(top)) {
-    throw new DcvError('UPGRADE_TARGET_INVALID', `${file} is not an opendcv release: it must hold one directory opendcv-VERSION/.`);
+    throw new DcvError(
+      'UPGRADE_TARGET_INVALID',
+      `${file} is not an opendcv release: it must hold one directory opendcv-VERSION/.`,
+    );
   }
   for (const n of names) {
     if (n.startsWith('/') || n.split('/').includes('..')) {
-      throw new DcvError('UPGRADE_TARGET_INVALID', `${file} holds an unsafe path '${n}'; refusing to extract it.`);
+      throw new DcvError(
+        'UPGRADE_TARGET_INVALID',
+        `${file} holds an unsafe path '${n}'; refusing to extract it.`,
+      );
     }
   }
   if (types.some((t) => t !== '-' && t !== 'd')) {
-    throw new DcvError('UPGRADE_TARGET_INVALID', `${file} holds links or special files; a release holds only files and directories.`);
+    throw new DcvError(
+      'UPGRADE_TARGET_INVALID',
+      `${file} holds links or special files; a release holds only files and directories.`,
+    );
   }
   return top;
 }
@@ -83,7 +103,10 @@ export function unpackRelease(file: string, into: string): StagedRelease {
   tar(['-xzf', file, '-C', into, '--no-same-owner'], file);
   const manifest = verifyReleaseTree(dir, file);
   if (`opendcv-${manifest.version}` !== top) {
-    throw new DcvError('UPGRADE_TARGET_INVALID', `${file}: its manifest says ${manifest.version} but its directory is ${top}.`);
+    throw new DcvError(
+      'UPGRADE_TARGET_INVALID',
+      `${file}: its manifest says ${manifest.version} but its directory is ${top}.`,
+    );
   }
   return { dir, manifest };
 }

@@ -25,7 +25,10 @@ export function currentRelease(paths: HostPaths): InstalledRelease | null {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     if ((e as NodeJS.ErrnoException).code === 'EINVAL') {
-      throw new DcvError('INTERNAL', `${paths.currentRelease} is not a symlink; opendcv manages it as one. Move it aside.`);
+      throw new DcvError(
+        'INTERNAL',
+        `${paths.currentRelease} is not a symlink; opendcv manages it as one. Move it aside.`,
+      );
     }
     throw e;
   }
@@ -53,7 +56,10 @@ export function installRelease(paths: HostPaths, staged: string, version: string
       return dest;
     }
     if (currentRelease(paths)?.dir === dest) {
-      throw new DcvError('UPGRADE_TARGET_INVALID', `${dest} is the running release and differs from the target of the same version; give the target a new version.`);
+      throw new DcvError(
+        'UPGRADE_TARGET_INVALID',
+        `${dest} is the running release and differs from the target of the same version; give the target a new version.`,
+      );
     }
     // Aside first, so the name is never half-removed while the new tree takes it.
     const aside = join(paths.releasesDir, `.replaced-${version}-${process.pid}`);
@@ -99,7 +105,9 @@ export function linkCommands(paths: HostPaths): string[] {
       st = null;
     }
     if (st !== null && !st.isSymbolicLink()) {
-      warnings.push(`${link} is not a symlink (another package's?); left as it is, so it does not follow ${paths.currentRelease}.`);
+      warnings.push(
+        `${link} is not a symlink (another package's?); left as it is, so it does not follow ${paths.currentRelease}.`,
+      );
       continue;
     }
     if (st !== null && readlinkSync(link) === want) continue;

@@ -33,10 +33,22 @@ export function readManifest(dir: string, what: string): ReleaseManifest {
   try {
     m = JSON.parse(readFileSync(join(dir, MANIFEST_FILE), 'utf8')) as ReleaseManifest;
   } catch (e) {
-    throw new DcvError('UPGRADE_TARGET_INVALID', `${what} has no readable ${MANIFEST_FILE} (${(e as Error).message}); it is not an opendcv release.`);
+    throw new DcvError(
+      'UPGRADE_TARGET_INVALID',
+      `${what} has no readable ${MANIFEST_FILE} (${(e as Error).message}); it is not an opendcv release.`,
+    );
   }
-  if (m.format !== 1 || m.name !== 'opendcv' || typeof m.version !== 'string' || !isVersion(m.version) || !Array.isArray(m.files)) {
-    throw new DcvError('UPGRADE_TARGET_INVALID', `${what}: ${MANIFEST_FILE} is not an opendcv release manifest of a known format.`);
+  if (
+    m.format !== 1 ||
+    m.name !== 'opendcv' ||
+    typeof m.version !== 'string' ||
+    !isVersion(m.version) ||
+    !Array.isArray(m.files)
+  ) {
+    throw new DcvError(
+      'UPGRADE_TARGET_INVALID',
+      `${what}: ${MANIFEST_FILE} is not an opendcv release manifest of a known format.`,
+    );
   }
   return m;
 }

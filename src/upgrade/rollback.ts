@@ -23,7 +23,11 @@ export interface RollbackOutcome {
  * Rolls back the upgrade `journal` describes. `failure` is why (a failed step), or null when asked for.
  * Throws UPGRADE_ROLLBACK_FAILED (journal left 'rolling-back', so `dcv upgrade rollback` can finish).
  */
-export async function rollback(ctx: UpgradeContext, journal: UpgradeJournal, failure: string | null): Promise<RollbackOutcome> {
+export async function rollback(
+  ctx: UpgradeContext,
+  journal: UpgradeJournal,
+  failure: string | null,
+): Promise<RollbackOutcome> {
   const { paths, progress } = ctx;
   const wasCompleted = journal.status === 'completed';
   const runningNow = serverPid(paths) !== null;
@@ -66,7 +70,9 @@ export async function rollback(ctx: UpgradeContext, journal: UpgradeJournal, fai
           `${r.unchanged} already identical${r.removed.length > 0 ? `, removed ${r.removed.join(', ')}` : ''}`,
       );
     } else {
-      progress.say('  the upgrade stopped before its backup completed, so the configuration was never changed');
+      progress.say(
+        '  the upgrade stopped before its backup completed, so the configuration was never changed',
+      );
     }
 
     enterStep(paths, journal, 'rollback-start');
@@ -80,11 +86,16 @@ export async function rollback(ctx: UpgradeContext, journal: UpgradeJournal, fai
       progress.say('  the server that ran before was not an installed release; start it yourself');
     }
     journal.status = 'rolled-back';
-    enterStep(paths, journal, 'done', failure === null ? 'rolled back on request' : `rolled back after: ${failure}`);
+    enterStep(
+      paths,
+      journal,
+      'done',
+      failure === null ? 'rolled back on request' : `rolled back after: ${failure}`,
+    );
     return { version: prev?.version ?? null, serverStarted, configRestored };
   } catch (e) {
     writeJournal(paths, journal);
-    const why = e instanceof DcvError ? e.message : (e as Error).stack ?? String(e);
+    const why = e instanceof DcvError ? e.message : ((e as Error).stack ?? String(e));
     progress.note(`rollback failed at ${journal.step}: ${why}`);
     throw new DcvError(
       'UPGRADE_ROLLBACK_FAILED',
@@ -95,7 +106,9 @@ export async function rollback(ctx: UpgradeContext, journal: UpgradeJournal, fai
 }
 
 /** `dcv upgrade rollback`: undoes the last upgrade, finished or interrupted, or finishes an interrupted rollback. */
-export async function rollbackUpgrade(ctx: UpgradeContext): Promise<{ outcome: RollbackOutcome; journal: UpgradeJournal }> {
+export async function rollbackUpgrade(
+  ctx: UpgradeContext,
+): Promise<{ outcome: RollbackOutcome; journal: UpgradeJournal }> {
   const release = acquireUpgradeLock(ctx.paths);
   try {
     const journal = readJournal(ctx.paths);
@@ -107,8 +120,13 @@ export async function rollbackUpgrade(ctx: UpgradeContext): Promise<{ outcome: R
           : `The upgrade to ${journal.target.version} was already rolled back; there is nothing more to roll back.`,
       );
     }
-    const from = journal.status === 'completed' ? `opendcv ${journal.target.version}` : `the upgrade to ${journal.target.version} interrupted at step ${journal.step}`;
-    ctx.progress.say(`Rolling back ${from} to ${journal.previous === null ? 'no release' : `opendcv ${journal.previous.version}`}:`);
+    const from =
+      journal.status === 'completed'
+        ? `opendcv ${journal.target.version}`
+        : `the upgrade to ${journal.target.version} interrupted at step ${journal.step}`;
+    ctx.progress.say(
+      `Rolling back ${from} to ${journal.previous === null ? 'no release' : `opendcv ${journal.previous.version}`}:`,
+    );
     return { outcome: await rollback(ctx, journal, null), journal };
   } finally {
     release();

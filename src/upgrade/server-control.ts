@@ -14,7 +14,11 @@ export function serverPid(paths: HostPaths): number | null {
   return runningServerPid(paths.pidFile);
 }
 
-async function request(paths: HostPaths, method: ControlMethod, params: Record<string, unknown> = {}): Promise<unknown> {
+async function request(
+  paths: HostPaths,
+  method: ControlMethod,
+  params: Record<string, unknown> = {},
+): Promise<unknown> {
   const c = await connectControlSocket(paths.controlSocket);
   try {
     return await c.channel.request(method, params);
@@ -83,11 +87,23 @@ export function startServer(release: string, env: NodeJS.ProcessEnv): Promise<St
 }
 
 /** Starts `release` and checks the server that answers is that release's version. */
-export async function startRelease(paths: HostPaths, release: string, version: string, env: NodeJS.ProcessEnv): Promise<void> {
+export async function startRelease(
+  paths: HostPaths,
+  release: string,
+  version: string,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
   const r = await startServer(release, env);
-  if (!r.ok) throw new DcvError('SERVER_NOT_RUNNING', `dcvserver ${version} did not start: ${r.output || 'no reason given'}`);
+  if (!r.ok)
+    throw new DcvError(
+      'SERVER_NOT_RUNNING',
+      `dcvserver ${version} did not start: ${r.output || 'no reason given'}`,
+    );
   const running = await runningVersion(paths);
   if (running !== version) {
-    throw new DcvError('SERVER_NOT_RUNNING', `the server that answers reports version ${running ?? 'nothing'}, not ${version}.`);
+    throw new DcvError(
+      'SERVER_NOT_RUNNING',
+      `the server that answers reports version ${running ?? 'nothing'}, not ${version}.`,
+    );
   }
 }

@@ -16,19 +16,28 @@ interface Run {
 
 function runDcv(release: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(release, 'bin/dcv'), ...args], { env, maxBuffer: 1 << 26 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-      resolve({ code, stdout, stderr: stderr.trim() });
-    });
+    execFile(
+      process.execPath,
+      [join(release, 'bin/dcv'), ...args],
+      { env, maxBuffer: 1 << 26 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+        resolve({ code, stdout, stderr: stderr.trim() });
+      },
+    );
   });
 }
 
 /** Whether an image shows anything: scaled to 32x24 grey, its pixels are not all (nearly) one value. */
 export function imageIsNonBlank(image: Uint8Array): boolean {
-  const r = spawnSync('ffmpeg', ['-v', 'error', '-i', 'pipe:0', '-vf', 'scale=32:24', '-f', 'rawvideo', '-pix_fmt', 'gray', 'pipe:1'], {
-    input: image,
-    maxBuffer: 1 << 20,
-  });
+  const r = spawnSync(
+    'ffmpeg',
+    ['-v', 'error', '-i', 'pipe:0', '-vf', 'scale=32:24', '-f', 'rawvideo', '-pix_fmt', 'gray', 'pipe:1'],
+    {
+      input: image,
+      maxBuffer: 1 << 20,
+    },
+  );
   if (r.status !== 0 || r.stdout.length === 0) return false;
   let min = 255;
   let max = 0;
@@ -51,14 +60,22 @@ async function firstFrame(release: string, session: string, env: NodeJS.ProcessE
   const deadline = Date.now() + FRAME_TIMEOUT_MS;
   let why = '';
   for (;;) {
-    const shot = await runDcv(release, ['get-screenshot', '--max-width', '320', '--max-height', '240', '--format', 'png', '-j', session], env);
+    const shot = await runDcv(
+      release,
+      ['get-screenshot', '--max-width', '320', '--max-height', '240', '--format', 'png', '-j', session],
+      env,
+    );
     if (shot.code === 0) {
       if (imageIsNonBlank(Buffer.from((JSON.parse(shot.stdout) as { data: string }).data, 'base64'))) return;
       why = 'its screen stayed blank';
     } else {
       why = shot.stderr;
     }
-    if (Date.now() > deadline) throw new DcvError('SCREENSHOT_FAILED', `no frame from the test session within ${FRAME_TIMEOUT_MS / 1000} s: ${why}`);
+    if (Date.now() > deadline)
+      throw new DcvError(
+        'SCREENSHOT_FAILED',
+        `no frame from the test session within ${FRAME_TIMEOUT_MS / 1000} s: ${why}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -66,8 +83,13 @@ async function firstFrame(release: string, session: string, env: NodeJS.ProcessE
 export async function smokeTest(release: string, env: NodeJS.ProcessEnv): Promise<SmokeResult> {
   const session = `${SMOKE_SESSION_PREFIX}${Date.now()}`;
   const t0 = Date.now();
-  const created = await runDcv(release, ['create-session', '--type', 'virtual', '--name', 'dcv upgrade smoke test', session], env);
-  if (created.code !== 0) throw new DcvError('SESSION_START_FAILED', `the test session could not be created: ${created.stderr}`);
+  const created = await runDcv(
+    release,
+    ['create-session', '--type', 'virtual', '--name', 'dcv upgrade smoke test', session],
+    env,
+  );
+  if (created.code !== 0)
+    throw new DcvError('SESSION_START_FAILED', `the test session could not be created: ${created.stderr}`);
   let failure: unknown = null;
   try {
     await firstFrame(release, session, env);
@@ -78,6 +100,7 @@ export async function smokeTest(release: string, env: NodeJS.ProcessEnv): Promis
   // Closed whatever the frame did: the test must leave no session behind.
   const closed = await runDcv(release, ['close-session', session], env);
   if (failure !== null) throw failure;
-  if (closed.code !== 0) throw new DcvError('SESSION_NOT_FOUND', `the test session could not be closed: ${closed.stderr}`);
+  if (closed.code !== 0)
+    throw new DcvError('SESSION_NOT_FOUND', `the test session could not be closed: ${closed.stderr}`);
   return { session, frameMs: frameAt - t0, frameAt };
 }

@@ -26,7 +26,10 @@ export async function upgradeStatus(paths: HostPaths): Promise<UpgradeStatus> {
   const pid = serverPid(paths);
   return {
     journal,
-    interrupted: journal !== null && (journal.status === 'in-progress' || journal.status === 'rolling-back') && holder === null,
+    interrupted:
+      journal !== null &&
+      (journal.status === 'in-progress' || journal.status === 'rolling-back') &&
+      holder === null,
     runningUpgradePid: holder,
     current: currentRelease(paths),
     server: pid === null ? null : { pid, version: await runningVersion(paths) },

@@ -40,10 +40,16 @@ export function acquireUpgradeLock(paths: HostPaths): () => void {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const holder = lockHolder(paths);
       if (holder !== null) {
-        throw new DcvError('UPGRADE_IN_PROGRESS', `Another dcv upgrade (pid ${holder}) is running on this host; wait for it to finish.`);
+        throw new DcvError(
+          'UPGRADE_IN_PROGRESS',
+          `Another dcv upgrade (pid ${holder}) is running on this host; wait for it to finish.`,
+        );
       }
       rmSync(file, { force: true });
     }
   }
-  throw new DcvError('UPGRADE_IN_PROGRESS', `Cannot take the upgrade lock ${file}; another dcv upgrade is starting.`);
+  throw new DcvError(
+    'UPGRADE_IN_PROGRESS',
+    `Cannot take the upgrade lock ${file}; another dcv upgrade is starting.`,
+  );
 }

@@ -15,7 +15,14 @@ export function upgradeProgress(paths: HostPaths, out: (text: string) => void, t
     try {
       mkdirSync(paths.logDir, { recursive: true, mode: 0o755 });
       const stamp = new Date().toISOString();
-      appendFileSync(paths.upgradeLog, text.split('\n').map((l) => `${stamp} [${tag}] ${l}\n`).join(''), { mode: 0o644 });
+      appendFileSync(
+        paths.upgradeLog,
+        text
+          .split('\n')
+          .map((l) => `${stamp} [${tag}] ${l}\n`)
+          .join(''),
+        { mode: 0o644 },
+      );
     } catch {
       // A full or read-only log disk must not stop an upgrade (or its rollback) halfway.
     }

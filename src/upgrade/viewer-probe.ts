@@ -39,7 +39,10 @@ export async function waitForViewerEndpoint(paths: HostPaths): Promise<number> {
   for (;;) {
     if (await answers(host, port, path)) return Date.now();
     if (Date.now() > deadline) {
-      throw new DcvError('SERVER_NOT_RUNNING', `the server does not answer viewers on https://${host.includes(':') ? `[${host}]` : host}:${port}${path} within ${PROBE_TIMEOUT_MS / 1000} s.`);
+      throw new DcvError(
+        'SERVER_NOT_RUNNING',
+        `the server does not answer viewers on https://${host.includes(':') ? `[${host}]` : host}:${port}${path} within ${PROBE_TIMEOUT_MS / 1000} s.`,
+      );
     }
     await new Promise((r) => setTimeout(r, 25));
   }

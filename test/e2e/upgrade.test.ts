@@ -3,7 +3,18 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { APPLY_STEPS } from '../../src/upgrade/journal.js';
 import { DCV, makeDcvRoot, REPO, removeDcvRoot } from './harness.js';
@@ -32,16 +43,23 @@ interface Run {
 function node(root: string, file: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
   const env = { PATH: process.env['PATH'], DCV_ROOT: root, LANG: 'C.UTF-8', ...extraEnv };
   return new Promise((resolve) => {
-    execFile(process.execPath, [file, ...args], { env, cwd: REPO, maxBuffer: 1 << 26 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
-      resolve({ code, signal: error?.signal ?? null, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [file, ...args],
+      { env, cwd: REPO, maxBuffer: 1 << 26 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
+        resolve({ code, signal: error?.signal ?? null, stdout, stderr });
+      },
+    );
   });
 }
 
 /** The installed `dcv` (root/usr/bin/dcv → current release), as an administrator runs it. */
-const dcvAt = (root: string, args: string[], env?: NodeJS.ProcessEnv): Promise<Run> => node(root, join(root, 'usr/bin/dcv'), args, env);
-const dcvserverAt = (root: string, args: string[]): Promise<Run> => node(root, join(root, 'usr/bin/dcvserver'), args);
+const dcvAt = (root: string, args: string[], env?: NodeJS.ProcessEnv): Promise<Run> =>
+  node(root, join(root, 'usr/bin/dcv'), args, env);
+const dcvserverAt = (root: string, args: string[]): Promise<Run> =>
+  node(root, join(root, 'usr/bin/dcvserver'), args);
 
 interface StatusJson {
   journal: { status: string; step: string; failure: string | null; backup: string | null } | null;
@@ -85,7 +103,10 @@ describe('dcv upgrade', () => {
   before(() => {
     rel = mkdtempSync('/tmp/opendcv-releases-');
     const build = (args: string[], env: NodeJS.ProcessEnv = {}): void => {
-      execFileSync(process.execPath, [join(REPO, 'scripts/release.mjs'), ...args], { env: { ...process.env, ...env }, stdio: 'pipe' });
+      execFileSync(process.execPath, [join(REPO, 'scripts/release.mjs'), ...args], {
+        env: { ...process.env, ...env },
+        stdio: 'pipe',
+      });
     };
     build(['--out', rel], { OPENDCV_VERSION: OLD });
     build(['--out', rel], { OPENDCV_VERSION: NEW });
@@ -99,7 +120,11 @@ describe('dcv upgrade', () => {
     writeFileSync(current, readFileSync(current, 'utf8').replace(`'${NEW}'`, `'${BROKEN}'`));
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string };
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ ...pkg, version: BROKEN }));
-    writeFileSync(join(dir, 'bin/dcvserver'), "#!/usr/bin/env node\nprocess.stderr.write('dcvserver: broken test build, exiting at start\\n');\nprocess.exit(1);\n", { mode: 0o755 });
+    writeFileSync(
+      join(dir, 'bin/dcvserver'),
+      "#!/usr/bin/env node\nprocess.stderr.write('dcvserver: broken test build, exiting at start\\n');\nprocess.exit(1);\n",
+      { mode: 0o755 },
+    );
     build(['--pack', dir, '--out', rel]);
     rmSync(work, { recursive: true, force: true });
   });
@@ -108,19 +133,33 @@ describe('dcv upgrade', () => {
 
   test('release archives: manifest with version and sha256 of every file; the version stamped into the built code', () => {
     const listing = execFileSync('tar', ['-tzf', tgz(NEW)], { encoding: 'utf8' });
-    for (const f of ['bin/dcv', 'bin/dcvserver', 'dist/src/cli/main.js', 'dist/web/index.html', 'share/opendcv-default-init', 'package.json', 'node_modules/ws/package.json', 'opendcv-release.json']) {
+    for (const f of [
+      'bin/dcv',
+      'bin/dcvserver',
+      'dist/src/cli/main.js',
+      'dist/web/index.html',
+      'share/opendcv-default-init',
+      'package.json',
+      'node_modules/ws/package.json',
+      'opendcv-release.json',
+    ]) {
       assert.ok(listing.includes(`opendcv-${NEW}/${f}\n`), f);
     }
     assert.ok(/build\/Release\/[^/\n]+\.node\n/.test(listing), 'the native addon');
     assert.ok(!/\/dist\/.*\.test\.js/.test(listing), 'no test files');
     assert.ok(!listing.includes('node_modules/typescript/'), 'no dev dependencies');
-    const manifest = JSON.parse(execFileSync('tar', ['-xzOf', tgz(NEW), `opendcv-${NEW}/opendcv-release.json`], { encoding: 'utf8' })) as {
+    const manifest = JSON.parse(
+      execFileSync('tar', ['-xzOf', tgz(NEW), `opendcv-${NEW}/opendcv-release.json`], { encoding: 'utf8' }),
+    ) as {
       version: string;
       files: { path: string; sha256: string }[];
     };
     assert.equal(manifest.version, NEW);
     assert.ok(manifest.files.every((f) => /^[0-9a-f]{64}$/.test(f.sha256)));
-    assert.equal(manifest.files.length, listing.split('\n').filter((l) => l !== '' && !l.endsWith('/')).length - 1);
+    assert.equal(
+      manifest.files.length,
+      listing.split('\n').filter((l) => l !== '' && !l.endsWith('/')).length - 1,
+    );
   });
 
   describe('on one host', () => {
@@ -162,7 +201,9 @@ describe('dcv upgrade', () => {
       assert.equal(done.code, 0, `${done.stdout}\n${done.stderr}`);
       assert.match(done.stdout, /closed session 'desk' \(owner root\)/);
       assert.match(done.stdout, /byte-identical: all \d+ files match the backup/);
-      const smoke = /session '(upgrade-smoke-\d+)' showed a frame after \d+ ms and was closed/.exec(done.stdout);
+      const smoke = /session '(upgrade-smoke-\d+)' showed a frame after \d+ ms and was closed/.exec(
+        done.stdout,
+      );
       assert.ok(smoke, done.stdout);
       await assertRunning(root, NEW, 'after the upgrade');
       assert.equal((await dcvAt(root, ['list-sessions'])).stdout, 'There are no sessions available.\n');
@@ -174,21 +215,36 @@ describe('dcv upgrade', () => {
       assert.equal(s.journal?.status, 'completed');
       assert.deepEqual(s.installed, [OLD, NEW]);
       assert.equal(s.backups.length, backupsBefore + 1);
-      const manifest = JSON.parse(readFileSync(join(s.journal!.backup!, 'backup-manifest.json'), 'utf8')) as { files: { path: string }[] };
+      const manifest = JSON.parse(readFileSync(join(s.journal!.backup!, 'backup-manifest.json'), 'utf8')) as {
+        files: { path: string }[];
+      };
       assert.ok(manifest.files.some((f) => f.path === join(root, 'etc/dcv/dcv.conf')));
-      assert.equal(readFileSync(join(s.journal!.backup!, 'files/etc/dcv/dcv.conf'), 'utf8'), original.get(root));
-      assert.match(readFileSync(join(root, 'var/log/dcv/upgrade.log'), 'utf8'), /Upgraded opendcv 2026\.0\.0 -> 2027\.0\.0/);
+      assert.equal(
+        readFileSync(join(s.journal!.backup!, 'files/etc/dcv/dcv.conf'), 'utf8'),
+        original.get(root),
+      );
+      assert.match(
+        readFileSync(join(root, 'var/log/dcv/upgrade.log'), 'utf8'),
+        /Upgraded opendcv 2026\.0\.0 -> 2027\.0\.0/,
+      );
 
       const back = await dcvAt(root, ['upgrade', 'rollback', '--yes']);
       assert.equal(back.code, 0, back.stderr);
       await assertRunning(root, OLD, 'after rollback');
-      assert.equal((await dcvAt(root, ['upgrade', 'rollback', '--yes'])).code, 10, 'nothing more to roll back');
+      assert.equal(
+        (await dcvAt(root, ['upgrade', 'rollback', '--yes'])).code,
+        10,
+        'nothing more to roll back',
+      );
     });
 
     test('a target whose server cannot start is rolled back automatically', async () => {
       const r = await dcvAt(root, ['upgrade', 'apply', '--yes', tgz(BROKEN)]);
       assert.equal(r.code, 11, `${r.stdout}\n${r.stderr}`);
-      assert.match(r.stderr, /Upgrade to 2027\.1\.0 failed at step start: dcvserver 2027\.1\.0 did not start: dcvserver: broken test build, exiting at start/);
+      assert.match(
+        r.stderr,
+        /Upgrade to 2027\.1\.0 failed at step start: dcvserver 2027\.1\.0 did not start: dcvserver: broken test build, exiting at start/,
+      );
       assert.match(r.stderr, /Rolled back: opendcv 2026\.0\.0 runs with the configuration from /);
       await assertRunning(root, OLD, 'after the automatic rollback');
       const s = await status(root);
@@ -201,7 +257,9 @@ describe('dcv upgrade', () => {
       // Even kills are undone with rollback, odd ones resumed with apply (then rolled back for the next round).
       const points = APPLY_STEPS.flatMap((s) => (s === 'install' ? [s, `${s}+`] : [s]));
       for (const [i, point] of points.entries()) {
-        const killed = await dcvAt(root, ['upgrade', 'apply', '--yes', tgz(NEW)], { OPENDCV_UPGRADE_KILL_AT: point });
+        const killed = await dcvAt(root, ['upgrade', 'apply', '--yes', tgz(NEW)], {
+          OPENDCV_UPGRADE_KILL_AT: point,
+        });
         assert.equal(killed.signal, 'SIGKILL', `${point}: ${killed.stdout}\n${killed.stderr}`);
         assert.equal(conf(root), original.get(root), `${point}: dcv.conf right after the kill`);
         const journal = (await status(root)).journal;
@@ -221,22 +279,48 @@ describe('dcv upgrade', () => {
           assert.equal(back.code, 0, `${point}: rollback after resume\n${back.stderr}`);
           await assertRunning(root, OLD, `${point}: rolled back after resume`);
         }
-        assert.equal((await dcvAt(root, ['list-sessions'])).stdout, 'There are no sessions available.\n', `${point}: no smoke session left`);
+        assert.equal(
+          (await dcvAt(root, ['list-sessions'])).stdout,
+          'There are no sessions available.\n',
+          `${point}: no smoke session left`,
+        );
       }
     });
 
     test('a license too old for the target stops plan and apply before anything changes', async () => {
       const keys = join(root, 'issuer');
-      assert.equal((await node(root, DCV, ['license', 'keygen', '--out-dir', keys, '--name', 'upgrade-test'])).code, 0);
+      assert.equal(
+        (await node(root, DCV, ['license', 'keygen', '--out-dir', keys, '--name', 'upgrade-test'])).code,
+        0,
+      );
       mkdirSync(join(root, 'etc/dcv/license-issuers'));
       copyFileSync(join(keys, 'upgrade-test.pub'), join(root, 'etc/dcv/license-issuers/upgrade-test.pub'));
       const issued = await node(root, DCV, [
-        'license', 'issue', '--key', join(keys, 'upgrade-test.key'), '--licensee', 'Upgrade Test', '--version', '2026',
-        '--expires', 'permanent', '--max-sessions', 'unlimited', '-o', join(root, 'etc/dcv/license.lic'),
+        'license',
+        'issue',
+        '--key',
+        join(keys, 'upgrade-test.key'),
+        '--licensee',
+        'Upgrade Test',
+        '--version',
+        '2026',
+        '--expires',
+        'permanent',
+        '--max-sessions',
+        'unlimited',
+        '-o',
+        join(root, 'etc/dcv/license.lic'),
       ]);
       assert.equal(issued.code, 0, issued.stderr);
-      writeFileSync(join(root, 'etc/dcv/dcv.conf'), `${original.get(root)!}\n[license]\nlicense-file='/etc/dcv/license.lic'\n`);
-      assert.equal((await dcvAt(root, ['license', 'check'])).code, 0, 'the 2026 license serves the running 2026 server');
+      writeFileSync(
+        join(root, 'etc/dcv/dcv.conf'),
+        `${original.get(root)!}\n[license]\nlicense-file='/etc/dcv/license.lic'\n`,
+      );
+      assert.equal(
+        (await dcvAt(root, ['license', 'check'])).code,
+        0,
+        'the 2026 license serves the running 2026 server',
+      );
       const confBefore = readFileSync(join(root, 'etc/dcv/dcv.conf'));
       const before = await status(root);
       assert.equal(before.server?.version, OLD);
@@ -244,7 +328,10 @@ describe('dcv upgrade', () => {
       const plan = await dcvAt(root, ['upgrade', 'plan', tgz(NEW)]);
       assert.equal(plan.code, 8, plan.stdout);
       assert.match(plan.stdout, /BLOCKED license: .*version 2026.*2027/);
-      assert.match(plan.stderr, /license: .*the license is version 2026 but opendcv 2027\.0\.0 needs version 2027 or later; request a 2027 or later license/);
+      assert.match(
+        plan.stderr,
+        /license: .*the license is version 2026 but opendcv 2027\.0\.0 needs version 2027 or later; request a 2027 or later license/,
+      );
 
       const apply = await dcvAt(root, ['upgrade', 'apply', '--yes', '--close-sessions', tgz(NEW)]);
       assert.equal(apply.code, 8, apply.stdout);
@@ -258,5 +345,4 @@ describe('dcv upgrade', () => {
       assert.deepEqual(readFileSync(join(root, 'etc/dcv/dcv.conf')), confBefore);
     });
   });
-
 });
