@@ -56,16 +56,20 @@ function filesUnder(dir: string, out: string[]): void {
 export function configurationFiles(paths: HostPaths): { present: string[]; absent: string[] } {
   const found: string[] = [];
   filesUnder(paths.etcDir, found);
-  if (existsSync(paths.configFile)) {
-    const loaded = loadConfigFile(readFileSync(paths.configFile), paths.configFile);
-    for (const e of loaded.entries) {
-      if (!e.key.endsWith('-file') || typeof e.value !== 'string' || e.value === '') continue;
-      const specs =
-        e.key === 'license-file' ? licenseFileEntries(e.value).filter((s) => !/^\d*@/.test(s)) : [e.value];
-      for (const s of specs) {
-        const p = resolveHostPath(paths, s);
-        if (existsSync(p) && statSync(p).isFile() && !found.includes(p)) found.push(p);
-      }
+  let entries: ReturnType<typeof loadConfigFile>['entries'] = [];
+  try {
+    if (existsSync(paths.configFile))
+      entries = loadConfigFile(readFileSync(paths.configFile), paths.configFile).entries;
+  } catch {
+    // An unparsable dcv.conf is still backed up (it is under /etc/dcv); only the files it names are unknown.
+  }
+  for (const e of entries) {
+    if (!e.key.endsWith('-file') || typeof e.value !== 'string' || e.value === '') continue;
+    const specs =
+      e.key === 'license-file' ? licenseFileEntries(e.value).filter((s) => !/^\d*@/.test(s)) : [e.value];
+    for (const s of specs) {
+      const p = resolveHostPath(paths, s);
+      if (existsSync(p) && statSync(p).isFile() && !found.includes(p)) found.push(p);
     }
   }
   const known = [paths.configFile, paths.defaultPermissionsFile, paths.tlsCert, paths.tlsKey];

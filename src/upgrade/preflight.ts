@@ -233,13 +233,27 @@ export async function preflight(
 
   const pid = serverPid(paths);
   const serverVersion = await runningVersion(paths);
-  const sessions = pid === null ? [] : await listSessions(paths);
+  let sessions: SessionDescription[] = [];
+  let unreachable = '';
+  try {
+    sessions = pid === null ? [] : await listSessions(paths);
+  } catch (e) {
+    // A server that runs but does not answer cannot say whether sessions run: never guess "none".
+    unreachable = e instanceof Error ? e.message : String(e);
+  }
   const leftovers = sessions.filter((s) => s.id.startsWith(SMOKE_SESSION_PREFIX));
   const users = sessions.filter((s) => !s.id.startsWith(SMOKE_SESSION_PREFIX));
   const names = users.map((s) => `'${s.id}' (owner ${s.owner})`).join(', ');
   const server =
     pid === null ? 'dcvserver is not running' : `dcvserver ${serverVersion ?? '?'} runs (pid ${pid})`;
-  if (users.length === 0) {
+  if (unreachable !== '') {
+    checks.push({
+      name: 'sessions',
+      ok: false,
+      code: 'SERVER_NOT_RUNNING',
+      text: `dcvserver (pid ${pid}) does not answer on ${paths.controlSocket} (${unreachable}), so its sessions are unknown; restart it or stop it, then retry`,
+    });
+  } else if (users.length === 0) {
     checks.push({ name: 'sessions', ok: true, text: `${server}; no sessions running` });
   } else if (opts.closeSessions) {
     checks.push({
