@@ -11,6 +11,8 @@ export type ToRenderer =
       readonly timestampUs: number;
       readonly width: number;
       readonly height: number;
+      /** Areas the frame changed (empty: all); only these are painted from the decoded picture. */
+      readonly rects: readonly { x: number; y: number; width: number; height: number }[];
       readonly buffer: ArrayBuffer;
       readonly offset: number;
       readonly length: number;

@@ -29,6 +29,8 @@ export class Renderer {
   private submitted = 0;
   private outputs = 0;
   private readonly timestamps = new Map<number, number>();
+  /** Changed areas per submitted frame (by sequence); empty means the whole frame. */
+  private readonly frameRects = new Map<number, readonly { x: number; y: number; width: number; height: number }[]>();
   private readonly rects: PendingRect[] = [];
   private probe: { y: number; xs: readonly number[] } | undefined;
 
@@ -92,6 +94,7 @@ export class Renderer {
       return;
     }
     this.timestamps.set(m.sequence, m.timestampUs);
+    this.frameRects.set(m.sequence, m.keyframe ? [] : m.rects);
     this.submitted++;
     try {
       // The chunk timestamp carries the sequence number: integral and unique, unlike the µs capture time.
@@ -108,6 +111,7 @@ export class Renderer {
     if (this.decoder !== undefined && this.decoder.state !== 'closed') this.decoder.close();
     this.outputs = this.submitted;
     this.timestamps.clear();
+    this.frameRects.clear();
     this.codec = codec;
     this.decoder = new VideoDecoder({
       output: (frame) => this.paintFrame(frame),
@@ -133,9 +137,17 @@ export class Renderer {
     const sequence = frame.timestamp;
     const width = frame.displayWidth;
     const height = frame.displayHeight;
+    const rects = this.frameRects.get(sequence) ?? [];
+    this.frameRects.delete(sequence);
     try {
+      const resized = this.canvas.width !== width || this.canvas.height !== height;
       this.resize(width, height);
-      this.ctx.drawImage(frame, 0, 0, width, height);
+      if (rects.length === 0 || resized) {
+        this.ctx.drawImage(frame, 0, 0, width, height);
+      } else {
+        // Only what changed: lossless refinements elsewhere on the canvas stay exact.
+        for (const r of rects) this.ctx.drawImage(frame, r.x, r.y, r.width, r.height, r.x, r.y, r.width, r.height);
+      }
     } finally {
       frame.close();
     }
@@ -199,6 +211,7 @@ export class Renderer {
     this.waitingForKey = true;
     this.outputs = this.submitted;
     this.timestamps.clear();
+    this.frameRects.clear();
     for (const r of this.rects.splice(0)) r.bitmap?.close();
   }
 

@@ -195,6 +195,7 @@ export class Viewer {
           timestampUs: m.timestampUs,
           width: m.width,
           height: m.height,
+          rects: m.rects,
           buffer,
           offset: m.data.byteOffset,
           length: m.data.byteLength,

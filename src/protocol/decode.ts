@@ -14,7 +14,7 @@ import {
   typeSpecs,
   type Sender,
 } from './message-type.js';
-import { POINTER_BUTTON_MASK, type FromClient, type FromServer, type Message } from './messages.js';
+import { MAX_VIDEO_RECTS, POINTER_BUTTON_MASK, type FromClient, type FromServer, type Message, type Rect } from './messages.js';
 import type { DecodeResult } from './protocol-error.js';
 
 /** Decodes a message a server received: server-to-client types are refused as 'wrong-direction'. */
@@ -145,6 +145,16 @@ function parseBody(type: number, r: ByteReader): Message {
       const timestampUs = timestamp(r);
       const width = positive(r, r.u16('width'), 'width');
       const height = positive(r, r.u16('height'), 'height');
+      const count = r.u16('rect count');
+      if (count > MAX_VIDEO_RECTS) r.fail('invalid-field', `video frame lists ${count} rects, more than ${MAX_VIDEO_RECTS}`);
+      const rects: Rect[] = [];
+      for (let i = 0; i < count; i++) {
+        const rect = { x: r.u16('rect x'), y: r.u16('rect y'), width: r.u16('rect width'), height: r.u16('rect height') };
+        if (rect.width === 0 || rect.height === 0 || rect.x + rect.width > width || rect.y + rect.height > height) {
+          r.fail('invalid-field', `video rect ${rect.width}x${rect.height}+${rect.x}+${rect.y} is empty or outside the ${width}x${height} frame`);
+        }
+        rects.push(rect);
+      }
       if (r.remaining === 0) r.fail('truncated', 'video frame has no data');
       return {
         type: 'video-frame',
@@ -153,6 +163,7 @@ function parseBody(type: number, r: ByteReader): Message {
         timestampUs,
         width,
         height,
+        rects,
         data: r.rest(),
       };
     }

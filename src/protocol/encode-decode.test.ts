@@ -102,14 +102,22 @@ test('decodes server messages from literal hex', () => {
     ok: true,
     message: { type: 'cursor-position', x: 10, y: 20 },
   });
-  const v = decodeServerMessage(hexToBytes('42 01 2a000000 0000000080842e41 8002 e001 00000001 6588'));
+  const v = decodeServerMessage(hexToBytes('42 01 2a000000 0000000080842e41 8002 e001 0000 00000001 6588'));
   assert.ok(v.ok && v.message.type === 'video-frame');
   assert.equal(v.message.keyframe, true);
   assert.equal(v.message.sequence, 42);
   assert.equal(v.message.timestampUs, 1_000_000);
   assert.equal(v.message.width, 640);
   assert.equal(v.message.height, 480);
+  assert.deepEqual(v.message.rects, []);
   assert.equal(bytesToHex(v.message.data), '000000016588');
+  const d = decodeServerMessage(hexToBytes('42 00 07000000 0000000000000000 8002 e001 0100 0a00 1400 1e00 2800 000001 41'));
+  assert.ok(d.ok && d.message.type === 'video-frame');
+  assert.deepEqual(d.message.rects, [{ x: 10, y: 20, width: 30, height: 40 }]);
+  assert.equal(bytesToHex(d.message.data), '00000141');
+  // A changed area outside the frame is refused.
+  const out = decodeServerMessage(hexToBytes('42 00 07000000 0000000000000000 8002 e001 0100 0a00 1400 8002 2800 000001 41'));
+  assert.ok(!out.ok && out.error.kind === 'invalid-field');
   const h = decodeServerMessage(
     hexToBytes('41 0100 07000000 8007 3804 1f000000 08 323032362e302e30 04 6465736b 04 68323634'),
   );
@@ -199,5 +207,5 @@ test('the encoder refuses values the decoder would refuse', () => {
 
 test('frame-size limits for each side cover their largest message', () => {
   assert.equal(MAX_CLIENT_MESSAGE_BYTES, 1 + 1024 * 1024);
-  assert.equal(MAX_SERVER_MESSAGE_BYTES, 18 + 8 * 1024 * 1024);
+  assert.equal(MAX_SERVER_MESSAGE_BYTES, 20 + 8 * 256 + 8 * 1024 * 1024);
 });

@@ -13,7 +13,7 @@ import {
 import type { Message } from './messages.js';
 import { HELLO_LIMITS } from './hello-limits.js';
 import { PNG_SIGNATURE, checkKeysym, checkTimestamp } from './field-rules.js';
-import { POINTER_BUTTON_MASK } from './messages.js';
+import { MAX_VIDEO_RECTS, POINTER_BUTTON_MASK, type Rect } from './messages.js';
 
 export function encodeMessage(m: Message): Uint8Array {
   switch (m.type) {
@@ -48,16 +48,20 @@ export function encodeMessage(m: Message): Uint8Array {
         .str8(m.sessionId, 'sessionId', HELLO_LIMITS.sessionId)
         .str8(m.codec, 'codec', MAX_CODEC_NAME)
         .finish();
-    case 'video-frame':
+    case 'video-frame': {
       payload(m.data, 1, MAX_VIDEO_PAYLOAD, 'video data');
+      const rects = m.keyframe || m.rects.length > MAX_VIDEO_RECTS ? [] : m.rects;
       return new ByteWriter(MessageType.VideoFrame)
         .u8(m.keyframe ? 1 : 0, 'flags')
         .u32(m.sequence, 'sequence')
         .f64(checkTimestamp(m.timestampUs) ?? bad('timestampUs', m.timestampUs), 'timestampUs')
         .u16(positive(m.width, 'width'), 'width')
         .u16(positive(m.height, 'height'), 'height')
+        .u16(rects.length, 'rect count')
+        .bytes(encodeRects(rects))
         .bytes(m.data)
         .finish();
+    }
     case 'lossless-rect':
       payload(m.png, PNG_SIGNATURE.length, MAX_PNG_PAYLOAD, 'png');
       if (!PNG_SIGNATURE.every((b, i) => m.png[i] === b))
@@ -147,4 +151,20 @@ function payload(b: Uint8Array, min: number, max: number, what: string): void {
 
 function bad(what: string, v: number): never {
   throw new RangeError(`invalid ${what}: ${v}`);
+}
+
+/** Changed areas of a video frame: u16 x, y, width, height each. */
+function encodeRects(rects: readonly Rect[]): Uint8Array {
+  const out = new Uint8Array(rects.length * 8);
+  const view = new DataView(out.buffer);
+  rects.forEach((r, i) => {
+    for (const [k, v] of [['x', r.x], ['y', r.y], ['width', r.width], ['height', r.height]] as const) {
+      if (!Number.isInteger(v) || v < 0 || v > 0xffff) throw new RangeError(`video rect ${k} ${v} is not a u16`);
+    }
+    view.setUint16(i * 8, r.x, true);
+    view.setUint16(i * 8 + 2, r.y, true);
+    view.setUint16(i * 8 + 4, r.width, true);
+    view.setUint16(i * 8 + 6, r.height, true);
+  });
+  return out;
 }

@@ -55,7 +55,7 @@ export const typeSpecs: Readonly<Record<MessageTypeCode, TypeSpec>> = {
   [MessageType.FrameShown]: { sender: 'client', maxBytes: 13 },
   [MessageType.RequestKeyframe]: { sender: 'client', maxBytes: 1 },
   [MessageType.ServerHello]: { sender: 'server', maxBytes: 1 * KiB },
-  [MessageType.VideoFrame]: { sender: 'server', maxBytes: 18 + MAX_VIDEO_PAYLOAD },
+  [MessageType.VideoFrame]: { sender: 'server', maxBytes: 20 + 8 * 256 + MAX_VIDEO_PAYLOAD },
   [MessageType.LosslessRect]: { sender: 'server', maxBytes: 9 + MAX_PNG_PAYLOAD },
   [MessageType.CursorShape]: { sender: 'server', maxBytes: 13 + MAX_CURSOR_SIDE * MAX_CURSOR_SIDE * 4 },
   [MessageType.CursorPosition]: { sender: 'server', maxBytes: 5 },

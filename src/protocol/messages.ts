@@ -52,9 +52,24 @@ export interface VideoFrame {
   readonly timestampUs: number;
   readonly width: number;
   readonly height: number;
+  /**
+   * The screen areas this frame changed; empty means all of it (always so for a key frame). A viewer paints
+   * only these from the decoded picture, so lossless refinements elsewhere stay pixel-exact.
+   */
+  readonly rects: readonly Rect[];
   /** One H.264 Annex-B access unit (start codes included). */
   readonly data: Uint8Array;
 }
+
+export interface Rect {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** More changed areas than this in one frame are sent as "all of it". */
+export const MAX_VIDEO_RECTS = 256;
 
 export interface LosslessRect {
   readonly type: 'lossless-rect';

@@ -43,6 +43,7 @@ export const samples: readonly Message[] = [
     timestampUs: 1_234_567_890,
     width: 640,
     height: 480,
+    rects: [],
     data: new Uint8Array([0, 0, 0, 1, 0x65, 0x88]),
   },
   {
@@ -52,7 +53,21 @@ export const samples: readonly Message[] = [
     timestampUs: 0.5,
     width: 1,
     height: 1,
+    rects: [],
     data: new Uint8Array([9]),
+  },
+  {
+    type: 'video-frame',
+    keyframe: false,
+    sequence: 7,
+    timestampUs: 99,
+    width: 1920,
+    height: 1080,
+    rects: [
+      { x: 0, y: 0, width: 1920, height: 80 },
+      { x: 1632, y: 0, width: 192, height: 80 },
+    ],
+    data: new Uint8Array([0, 0, 1, 0x41]),
   },
   { type: 'lossless-rect', x: 10, y: 20, width: 30, height: 40, png },
   {

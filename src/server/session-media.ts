@@ -9,6 +9,8 @@ export interface VideoChunk {
   readonly timestampUs: number;
   readonly width: number;
   readonly height: number;
+  /** Areas the frame changed; empty means the whole frame. */
+  readonly rects: readonly { x: number; y: number; width: number; height: number }[];
 }
 
 export interface LosslessPatch {

@@ -82,7 +82,15 @@ export class ViewerConnection implements MediaSink {
 
   private send(message: Message): void {
     if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
-    this.socket.send(encodeMessage(message), { binary: true });
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeMessage(message);
+    } catch (e) {
+      // A value our own pipeline produced that the protocol cannot carry: drop that one message, keep serving.
+      this.host.log.error(`Connection ${this.id}: cannot send ${message.type}: ${(e as Error).message}`);
+      return;
+    }
+    this.socket.send(bytes, { binary: true });
   }
 
   /** Ends the connection with a Close message the viewer can show, then the WebSocket close. */
