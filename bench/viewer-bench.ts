@@ -221,7 +221,7 @@ const opendcvPeer: Peer = {
     const port = await freePort();
     const root = makeDcvRoot(
       `[connectivity]\nweb-port=${port}\nweb-listen-endpoints=['127.0.0.1']\n[security]\nauthentication='none'\n` +
-        `[session-management]\nvirtual-session-default-layout=[{'w':<${W}>, 'h':<${H}>, 'x':<0>, 'y':<0>}]\n`,
+        `[session-management]\nvirtual-session-default-layout=[{'w':<${W}>, 'h':<${H}>, 'x':<0>, 'y':<0>}]\n[display]\ntarget-fps=${process.env['BENCH_TARGET_FPS'] ?? -1}\n`,
     );
     const logFile = join(root, 'paint.log');
     const init = writeInit(root, 'bench-init', `exec ${process.execPath} ${PAINTER} ${mode} ${logFile} 60`);

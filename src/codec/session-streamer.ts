@@ -10,6 +10,9 @@ import { encodePng } from './png-encoder.js';
 import { DirtyRegion } from './region.js';
 
 /** A video frame as sent to a viewer: the access unit plus the screen areas it changed. */
+/** How often capture looks again while every viewer is still showing earlier frames. */
+const PACE_RETRY_MS = 250;
+
 export interface VideoFrame extends EncodedFrame {
   /**
    * Areas this frame changed (the whole screen for a keyframe). A viewer blits only these from the decoded
@@ -33,6 +36,12 @@ export interface StreamSubscriber {
   refine(rects: LosslessRect[]): void;
   /** True when the viewer's connection has too much unsent data (e.g. ws.bufferedAmount over a limit). */
   isBacklogged(): boolean;
+  /**
+   * False while the viewer still has frames on their way to its screen (sent, not yet shown). When no
+   * viewer is ready, nothing is captured: damage waits and is coalesced, so latency stays at the depth
+   * of the pipeline instead of growing a queue in the browser. Call resume() when a viewer catches up.
+   */
+  isReady?(): boolean;
 }
 
 export interface SessionStreamerOptions {
@@ -80,6 +89,7 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
   private capturing = false;
   private captureTimer: NodeJS.Timeout | undefined;
   private settleTimer: NodeJS.Timeout | undefined;
+  private paceTimer: NodeJS.Timeout | undefined;
   private refining = false;
   private readonly sinceRefine = new DirtyRegion();
   /** Damage rectangles of the frames inside the encoder, oldest first (access units come back in order). */
@@ -153,6 +163,11 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
     };
   }
 
+  /** A viewer showed a frame: capture again if damage was waiting for it. */
+  resume(): void {
+    this.schedule();
+  }
+
   get subscriberCount(): number {
     return this.subs.size;
   }
@@ -191,6 +206,14 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
     if (this.disposed || this.captureTimer || this.capturing || this.subs.size === 0) return;
     if (!this.dirty && !this.forceFull) return;
     if (this.encoder.busy) return; // onEncoded() calls back when the encoder frees up
+    if (![...this.subs].some((s) => s.sub.isReady?.() ?? true)) {
+      // resume() calls back when a viewer catches up; the timer covers a viewer that never reports.
+      this.paceTimer ??= setTimeout(() => {
+        this.paceTimer = undefined;
+        this.schedule();
+      }, PACE_RETRY_MS);
+      return;
+    }
     const wait = Math.max(0, this.lastCaptureAt + this.minIntervalMs - performance.now());
     this.captureTimer = setTimeout(() => {
       this.captureTimer = undefined;
@@ -323,6 +346,7 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
   }
 
   dispose(): void {
+    if (this.paceTimer) clearTimeout(this.paceTimer);
     if (this.disposed) return;
     this.disposed = true;
     if (this.captureTimer) clearTimeout(this.captureTimer);

@@ -62,6 +62,7 @@ class StreamedSessionMedia implements SessionMedia {
         for (const r of rects) sink.lossless({ x: r.x, y: r.y, width: r.w, height: r.h, png: r.png });
       },
       isBacklogged: () => sink.isBacklogged(),
+      isReady: () => sink.isReady(),
     };
     const unsubscribe = this.streamer.subscribe(subscriber);
     void this.streamer.cursor().then(
@@ -89,6 +90,10 @@ class StreamedSessionMedia implements SessionMedia {
     const clicks = { dx: Math.trunc(x / WHEEL_NOTCH), dy: Math.trunc(y / WHEEL_NOTCH) };
     this.wheelRest = { dx: x - clicks.dx * WHEEL_NOTCH, dy: y - clicks.dy * WHEEL_NOTCH };
     if (clicks.dx !== 0 || clicks.dy !== 0) this.streamer.input.wheel(clicks.dx, clicks.dy);
+  }
+
+  frameShown(): void {
+    this.streamer.resume();
   }
 
   releaseAll(): void {

@@ -39,6 +39,8 @@ export interface MediaSink {
   screenSize(width: number, height: number): void;
   /** True while the viewer's socket still holds unsent data: the pipeline skips to the next key frame. */
   isBacklogged(): boolean;
+  /** False while frames sent to this viewer are not yet on its screen: the pipeline waits, coalescing damage. */
+  isReady(): boolean;
 }
 
 export interface SessionMedia {
@@ -47,6 +49,8 @@ export interface SessionMedia {
   key(keysym: number, down: boolean): void;
   pointer(x: number, y: number, buttons: number): void;
   wheel(dx: number, dy: number): void;
+  /** A viewer put a frame on its screen: the pipeline may capture the next one. */
+  frameShown(): void;
   /** Lifts every key and button still held (a viewer left). */
   releaseAll(): void;
   screen(): { width: number; height: number };

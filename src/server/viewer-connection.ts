@@ -23,6 +23,10 @@ import type { CursorImage, LosslessPatch, MediaSink, SessionMedia, VideoChunk } 
 
 /** More than this unsent on the socket and the viewer skips frames until the next key frame. */
 const BACKLOG_BYTES = 512 * 1024;
+/** Frames sent but not yet shown by the viewer before capture waits for it (the pipeline's depth). */
+const FRAMES_IN_FLIGHT = 2;
+/** A viewer that stops acknowledging frames for this long is paced no more (it may not report at all). */
+const ACK_TIMEOUT_MS = 1000;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 export const SERVER_CODECS = ['h264', 'png'] as const;
 
@@ -53,6 +57,10 @@ export class ViewerConnection implements MediaSink {
   /** capture → shown latencies reported by the viewer (ms), most recent last. */
   readonly latencies: number[] = [];
   private detach: (() => void) | null = null;
+  /** Frame pacing: the last sequence sent, the last one the viewer reported shown, and when it did. */
+  private lastSentSeq = -1;
+  private lastShownSeq = -1;
+  private lastSentAt = 0;
   private closed = false;
   private handshakeTimer: NodeJS.Timeout | null;
 
@@ -204,6 +212,8 @@ export class ViewerConnection implements MediaSink {
       case 'frame-shown':
         this.latencies.push((nowUs() - m.timestampUs) / 1000);
         if (this.latencies.length > 600) this.latencies.splice(0, this.latencies.length - 600);
+        if (m.sequence > this.lastShownSeq && m.sequence <= this.lastSentSeq) this.lastShownSeq = m.sequence;
+        a.media.frameShown();
         return;
       case 'request-keyframe':
         // Re-attaching makes the pipeline start this viewer at a fresh key frame.
@@ -226,6 +236,9 @@ export class ViewerConnection implements MediaSink {
 
   // --- MediaSink -------------------------------------------------------------------------------
   video(chunk: VideoChunk): void {
+    if (chunk.keyframe || chunk.sequence < this.lastShownSeq) this.lastShownSeq = chunk.sequence - 1; // a fresh start
+    this.lastSentSeq = chunk.sequence;
+    this.lastSentAt = performance.now();
     this.send({ type: 'video-frame', ...chunk });
   }
   lossless(patch: LosslessPatch): void {
@@ -242,6 +255,9 @@ export class ViewerConnection implements MediaSink {
   }
   isBacklogged(): boolean {
     return this.socket.bufferedAmount > BACKLOG_BYTES;
+  }
+  isReady(): boolean {
+    return this.lastSentSeq - this.lastShownSeq < FRAMES_IN_FLIGHT || performance.now() - this.lastSentAt > ACK_TIMEOUT_MS;
   }
 
   private cleanup(): void {
