@@ -50,15 +50,48 @@ async function paint(): Promise<void> {
     if (off.length) fill(0x000000, off);
   }
 
-  /** Full-screen motion: 48 vertical stripes whose colours move one stripe per frame, under the code band. */
-  function paintMotion(n: number): void {
-    const stripes = 48;
-    const sw = Math.ceil(W / stripes);
-    for (let i = 0; i < stripes; i++) {
-      const k = (i + n) % stripes;
-      const color = (((k * 37) & 0xff) << 16) | (((k * 91 + n) & 0xff) << 8) | ((k * 53 + 2 * n) & 0xff);
-      fill(color, [i * sw, CODE_BAND_HEIGHT, sw, H - CODE_BAND_HEIGHT]);
+  /**
+   * Full-screen motion like a panning video or a fast scroll: a photo-like texture (gradients and grain,
+   * made once in a server-side pixmap twice the screen's width) slides 8 pixels a frame under the code band.
+   */
+  const textureH = H - CODE_BAND_HEIGHT;
+  const texture = client.AllocID();
+  client.CreatePixmap(texture, root, screen.root_depth, 2 * W, textureH);
+  const STRIP = 16; // rows per PutImage, under the core protocol's request size
+  let seed = 12345;
+  const strip = Buffer.alloc(2 * W * STRIP * 4);
+  for (let y0 = 0; y0 < textureH; y0 += STRIP) {
+    const rows = Math.min(STRIP, textureH - y0);
+    for (let dy = 0; dy < rows; dy++) {
+      const y = y0 + dy;
+      for (let x = 0; x < 2 * W; x++) {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        const grain = (seed >> 16) % 24;
+        const o = (dy * 2 * W + x) * 4;
+        const u = x % W; // the texture repeats after one screen width, so the slide wraps seamlessly
+        strip[o] = (((u * 255) / W + grain + (y >> 3)) & 0xff) >>> 0; // blue
+        strip[o + 1] = ((Math.sin(u / 97 + y / 53) * 100 + 128 + grain) & 0xff) >>> 0; // green
+        strip[o + 2] = ((((y * 255) / textureH) ^ (u >> 4)) + grain) & 0xff; // red
+        strip[o + 3] = 0;
+      }
     }
+    client.PutImage(
+      2,
+      texture,
+      gc,
+      2 * W,
+      rows,
+      0,
+      y0,
+      0,
+      screen.root_depth,
+      strip.subarray(0, 2 * W * rows * 4),
+    );
+    await sync(client);
+  }
+
+  function paintMotion(n: number): void {
+    client.CopyArea(texture, root, gc, (n * 8) % W, 0, 0, CODE_BAND_HEIGHT, W, textureH);
   }
 
   writeFileSync(logFile, '');

@@ -60,6 +60,19 @@ declare module 'x11' {
     ChangeGC(gc: number, values: Record<string, number>): void;
     FreeGC(gc: number): void;
     PolyFillRectangle(drawable: number, gc: number, rects: number[]): void;
+    CreatePixmap(pid: number, drawable: number, depth: number, width: number, height: number): void;
+    FreePixmap(pixmap: number): void;
+    CopyArea(
+      src: number,
+      dst: number,
+      gc: number,
+      srcX: number,
+      srcY: number,
+      dstX: number,
+      dstY: number,
+      width: number,
+      height: number,
+    ): void;
     PutImage(
       format: number,
       drawable: number,
