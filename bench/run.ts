@@ -14,3 +14,7 @@ if (only === undefined || only === 'viewer') {
   console.log('\n## Viewer: opendcv vs x11vnc+noVNC, 1920x1080 (issue 3)');
   console.log(await benchViewers());
 }
+if (only === undefined || only === 'upgrade') {
+  const { benchUpgradeDowntime, summarizeDowntime } = await import('./upgrade-downtime.js');
+  table('Upgrade downtime (issue 6)', summarizeDowntime(await benchUpgradeDowntime(3)));
+}
