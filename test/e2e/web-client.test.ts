@@ -286,6 +286,7 @@ describe('web client in Chromium', () => {
           timestampUs: 5_000_000 + i * 33_333,
           width: W,
           height: H,
+          rects: [],
           data: units[i]!,
         });
         i++;
