@@ -31,23 +31,12 @@ export function spawnAsUser(
   options: SpawnAsUserOptions,
 ): ChildProcess {
   const self = process.getuid?.() ?? -1;
-  const needsSwitch = self !== account.uid;
-  // Only root can switch; anyone else can only start programs as themselves.
-  const [file, argv] = needsSwitch
-    ? [
-        'setpriv',
-        [
-          `--reuid=${account.uid}`,
-          `--regid=${account.gid}`,
-          '--init-groups',
-          // If dcvserver dies without cleaning up, its session programs die with it.
-          '--pdeathsig=SIGTERM',
-          '--',
-          command,
-          ...args,
-        ],
-      ]
-    : [command, [...args]];
+  // Only root can switch accounts; anyone else can only start programs as themselves.
+  const credentials =
+    self === account.uid ? [] : [`--reuid=${account.uid}`, `--regid=${account.gid}`, '--init-groups'];
+  // setpriv also sets the parent-death signal: if dcvserver dies without cleaning up (a crash, SIGKILL),
+  // the X server and the init program are told to end instead of living on with no one to close them.
+  const [file, argv] = ['setpriv', [...credentials, '--pdeathsig=SIGTERM', '--', command, ...args]];
   return spawn(file, argv, {
     env: options.env,
     cwd: options.cwd ?? account.home,

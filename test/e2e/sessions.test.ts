@@ -241,4 +241,26 @@ describe('dcvserver lifecycle', () => {
       removeDcvRoot(root);
     }
   });
+
+  test('if dcvserver is killed outright, its sessions end with it', async () => {
+    const root = makeDcvRoot(CONF);
+    try {
+      assert.equal((await dcvserver(root, ['start'])).code, 0);
+      const pid = Number(readFileSync(join(root, 'run/dcv/dcvserver.pid'), 'utf8'));
+      assert.equal((await dcv(root, ['create-session', 'orphan-a'])).code, 0);
+      const display = (JSON.parse((await dcv(root, ['describe-session', '-j', 'orphan-a'])).stdout) as Record<string, string>)[
+        'x11-display'
+      ]!;
+      await waitFor('the desktop to run', () => (sessionProcesses('orphan-a').length > 0 ? true : undefined));
+      process.kill(pid, 'SIGKILL'); // no chance to clean up
+      await waitFor('the session processes to end', () =>
+        sessionProcesses('orphan-a').length === 0 && !xServerRunning(display) ? true : undefined,
+      );
+      // The next start finds the stale pid file and takes over.
+      assert.equal((await dcvserver(root, ['start'])).code, 0);
+    } finally {
+      await dcvserver(root, ['stop']);
+      removeDcvRoot(root);
+    }
+  });
 });
