@@ -382,6 +382,9 @@ virtual-session-default-layout=[{'w':<640>, 'h':<480>, 'x':<0>, 'y':<0>}]
     assert.equal(watcher.close?.code, CloseCode.PermissionDenied);
     assert.ok(owner.open);
     await owner.end();
+    // Later tests expect the session's original rights (bob watches).
+    const restore = await dcv(root, ['set-permissions', '--session', 'dcvauth-shared', '--file', join(root, 'shared.perm')]);
+    assert.equal(restore.code, 0, restore.stderr);
   });
 
   test('the web page asks for a login, refuses a wrong password in the form, then lists and opens that user\'s sessions', async () => {
