@@ -21,14 +21,7 @@ export async function captureScreenshot(
   options: ScreenshotOptions = {},
 ): Promise<Buffer> {
   const format = options.format ?? 'png';
-  for (const [name, v] of [
-    ['maxWidth', options.maxWidth],
-    ['maxHeight', options.maxHeight],
-  ] as const) {
-    if (v !== undefined && !(Number.isInteger(v) && v > 0)) {
-      throw new DcvError('USAGE', `${name} must be a positive whole number of pixels, not ${String(v)}.`);
-    }
-  }
+  checkSizes(options);
   let fb: Framebuffer;
   try {
     fb = Framebuffer.open(framebufferPath);
@@ -47,18 +40,6 @@ export async function captureScreenshot(
   } finally {
     fb.dispose();
   }
-  const maxW = Math.min(options.maxWidth ?? width, width);
-  const maxH = Math.min(options.maxHeight ?? height, height);
-  const filters: string[] = [];
-  if (maxW < width || maxH < height) {
-    filters.push(`scale=w=${maxW}:h=${maxH}:force_original_aspect_ratio=decrease:flags=area`);
-  }
-  const codecArgs =
-    format === 'png'
-      ? ['-c:v', 'png', '-pix_fmt', 'rgb24', '-f', 'image2pipe']
-      : // JPEG: full-range 4:2:0 at high quality; ffmpeg's mjpeg wants the yuvj formats.
-        ['-c:v', 'mjpeg', '-pix_fmt', 'yuvj420p', '-q:v', '3', '-f', 'image2pipe'];
-  if (format === 'jpeg') filters.push('scale=out_range=full');
   const args = [
     '-hide_banner',
     '-loglevel',
@@ -72,19 +53,67 @@ export async function captureScreenshot(
     `${width}x${height}`,
     '-i',
     'pipe:0',
-    ...(filters.length ? ['-vf', filters.join(',')] : []),
-    '-frames:v',
-    '1',
-    ...codecArgs,
-    'pipe:1',
+    ...outputArgs(width, height, format, options),
   ];
   // -nostdin only stops ffmpeg reading keyboard commands; pipe:0 is still the input.
   return runFfmpeg(options.ffmpegPath ?? 'ffmpeg', args, pixels);
 }
 
-function runFfmpeg(bin: string, args: string[], input: Buffer): Promise<Buffer> {
+/**
+ * A screenshot of a display that keeps no framebuffer file (a console session's existing X server):
+ * ffmpeg grabs it through X11, then scales and encodes it as for a virtual session.
+ */
+export async function captureDisplayScreenshot(
+  display: string,
+  xauthority: string,
+  size: { width: number; height: number },
+  options: ScreenshotOptions = {},
+): Promise<Buffer> {
+  const format = options.format ?? 'png';
+  checkSizes(options);
+  const args = [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostdin',
+    '-f',
+    'x11grab',
+    '-video_size',
+    `${size.width}x${size.height}`,
+    '-i',
+    display,
+    ...outputArgs(size.width, size.height, format, options),
+  ];
+  const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', DISPLAY: display };
+  if (xauthority !== '') env['XAUTHORITY'] = xauthority;
+  return runFfmpeg(options.ffmpegPath ?? 'ffmpeg', args, Buffer.alloc(0), env);
+}
+
+/** Scale down to fit (never up), keep the aspect ratio, encode one PNG or JPEG to stdout. */
+function outputArgs(
+  width: number,
+  height: number,
+  format: 'png' | 'jpeg',
+  options: ScreenshotOptions,
+): string[] {
+  const maxW = Math.min(options.maxWidth ?? width, width);
+  const maxH = Math.min(options.maxHeight ?? height, height);
+  const filters: string[] = [];
+  if (maxW < width || maxH < height) {
+    filters.push(`scale=w=${maxW}:h=${maxH}:force_original_aspect_ratio=decrease:flags=area`);
+  }
+  const codecArgs =
+    format === 'png'
+      ? ['-c:v', 'png', '-pix_fmt', 'rgb24', '-f', 'image2pipe']
+      : // JPEG: full-range 4:2:0 at high quality; ffmpeg's mjpeg wants the yuvj formats.
+        ['-c:v', 'mjpeg', '-pix_fmt', 'yuvj420p', '-q:v', '3', '-f', 'image2pipe'];
+  if (format === 'jpeg') filters.push('scale=out_range=full');
+  return [...(filters.length ? ['-vf', filters.join(',')] : []), '-frames:v', '1', ...codecArgs, 'pipe:1'];
+}
+
+function runFfmpeg(bin: string, args: string[], input: Buffer, env?: NodeJS.ProcessEnv): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'], ...(env ? { env } : {}) });
     const out: Buffer[] = [];
     let err = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
@@ -113,4 +142,15 @@ function runFfmpeg(bin: string, args: string[], input: Buffer): Promise<Buffer> 
     });
     child.stdin.end(input);
   });
+}
+
+function checkSizes(options: ScreenshotOptions): void {
+  for (const [name, v] of [
+    ['maxWidth', options.maxWidth],
+    ['maxHeight', options.maxHeight],
+  ] as const) {
+    if (v !== undefined && !(Number.isInteger(v) && v > 0)) {
+      throw new DcvError('USAGE', `${name} must be a positive whole number of pixels, not ${String(v)}.`);
+    }
+  }
 }

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { DcvError } from '../errors.js';
 import type { HostPaths } from '../host-paths.js';
 import type { DcvConfig } from '../config/index.js';
-import { captureScreenshot } from '../codec/screenshot.js';
+import { captureDisplayScreenshot, captureScreenshot } from '../codec/screenshot.js';
 import { SERVER_VERSION } from '../version/current.js';
 import { SessionTable, type Caller, type SessionSettings } from '../session/session-table.js';
 import type { Session } from '../session/session.js';
@@ -245,14 +245,13 @@ export class DcvServer {
       case 'get-screenshot': {
         const s = this.sessions.get(caller, id());
         const format = str('format') === 'jpeg' ? 'jpeg' : 'png';
-        if (s.framebufferPath === null) {
-          throw new DcvError('SCREENSHOT_FAILED', `Session '${s.id}' is a console session; screenshots of it are not supported yet.`);
-        }
-        const image = await captureScreenshot(s.framebufferPath, {
-          maxWidth: num('maxWidth'),
-          maxHeight: num('maxHeight'),
-          format,
-        });
+        const options = { maxWidth: num('maxWidth'), maxHeight: num('maxHeight'), format } as const;
+        const head = s.layout()[0] ?? { width: 1920, height: 1080 };
+        // A virtual session's framebuffer is read directly; a console display is grabbed through X11.
+        const image =
+          s.framebufferPath !== null
+            ? await captureScreenshot(s.framebufferPath, options)
+            : await captureDisplayScreenshot(s.x11Display, s.x11Authority, head, options);
         const result: ScreenshotResult = { format, data: image.toString('base64') };
         return result;
       }

@@ -2,6 +2,7 @@
 // `dcv` command, and real local users, as an administrator and a user would meet them.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeImage } from '../../src/codec/test-decode.js';
@@ -261,6 +262,41 @@ describe('dcvserver lifecycle', () => {
     } finally {
       await dcvserver(root, ['stop']);
       removeDcvRoot(root);
+    }
+  });
+
+  test('create-session=true attaches the console session to the configured display at start', async () => {
+    // The host's own X server, as a physical console would be: started here, not by dcvserver.
+    const n = 150 + Math.floor(Math.random() * 100);
+    const xvfb = spawn('Xvfb', [`:${n}`, '-screen', '0', '800x600x24', '-nolisten', 'tcp', '-noreset'], { stdio: 'ignore' });
+    const root = makeDcvRoot(
+      `[session-management]\ncreate-session=true\nconsole-session-display=':${n}'\n` +
+        `[session-management/automatic-console-session]\nowner='dcvtest-alice'\n`,
+    );
+    try {
+      await waitFor('the host display', () => (existsSync(`/tmp/.X11-unix/X${n}`) ? true : undefined));
+      execFileSync('xsetroot', ['-display', `:${n}`, '-solid', '#00ff00']);
+      ensureUser('dcvtest-alice');
+      assert.equal((await dcvserver(root, ['start'])).code, 0);
+      assert.equal((await dcv(root, ['list-sessions'])).stdout, "Session: 'console' (owner:dcvtest-alice type:console)\n");
+      const d = JSON.parse((await dcv(root, ['describe-session', '-j', 'console'])).stdout) as Record<string, unknown>;
+      assert.equal(d['x11-display'], `:${n}`);
+      assert.deepEqual(d['display-layout'], [{ width: 800, height: 600, x: 0, y: 0 }]);
+      const shot = join(root, 'console.png');
+      assert.equal((await dcv(root, ['get-screenshot', '--max-width', '400', '-o', shot, 'console'])).code, 0);
+      const img = decodeImage(readFileSync(shot));
+      assert.equal(img.width, 400);
+      assert.deepEqual([...img.rgb.subarray(0, 3)], [0, 255, 0]);
+      const virtual = await dcv(root, ['create-session', 'beside-console']);
+      assert.equal(virtual.code, 7);
+      assert.match(virtual.stderr, /^Close the console session first: console and virtual sessions cannot run at the same time\.\n$/);
+      assert.equal((await dcv(root, ['close-session', 'console'])).code, 0);
+      assert.equal((await dcv(root, ['list-sessions'])).stdout, 'There are no sessions available.\n');
+      assert.ok(xServerRunning(`:${n}`) || existsSync(`/tmp/.X11-unix/X${n}`), 'closing the console leaves the display running');
+    } finally {
+      await dcvserver(root, ['stop']);
+      removeDcvRoot(root);
+      xvfb.kill('SIGTERM');
     }
   });
 });
