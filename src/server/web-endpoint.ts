@@ -2,6 +2,7 @@
 // the page shows, and the viewer WebSocket, with the Host/Origin checks and security headers DCV has.
 import { readdirSync, readFileSync } from 'node:fs';
 import https from 'node:https';
+import net from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { extname, join } from 'node:path';
@@ -68,6 +69,8 @@ function parseEndpoint(spec: string, defaultPort: number): { host: string; port:
 
 export class WebEndpoint {
   private readonly servers: https.Server[] = [];
+  /** What listens: each connection is handed to TLS, or, when it speaks plain HTTP, redirected to https. */
+  private readonly fronts: net.Server[] = [];
   private readonly wss: WebSocketServer;
   private readonly files = new Map<string, Buffer>();
   private readonly prefix: string;
@@ -99,12 +102,14 @@ export class WebEndpoint {
       server.on('request', (req, res) => e.request(req, res));
       server.on('upgrade', (req, socket, head) => e.upgrade(req, socket, head));
       server.on('tlsClientError', () => undefined);
+      const front = net.createServer((socket) => e.sniff(socket, server, port));
       try {
         await new Promise<void>((resolve, reject) => {
-          server.once('error', reject);
+          front.once('error', reject);
           // '::' alone would also take IPv4; beside '0.0.0.0' it must stay IPv6-only to avoid EADDRINUSE.
-          server.listen({ host, port, ipv6Only: host === '::' && hasV4Any }, () => resolve());
+          front.listen({ host, port, ipv6Only: host === '::' && hasV4Any }, () => resolve());
         });
+        e.fronts.push(front);
         e.servers.push(server);
         e.addresses.push(`${host.includes(':') ? `[${host}]` : host}:${port}`);
       } catch (err) {
@@ -116,6 +121,32 @@ export class WebEndpoint {
       }
     }
     return e;
+  }
+
+  /**
+   * TLS handshakes start with byte 0x16; anything else on the web port is plain HTTP, which gets a redirect
+   * to the same URL over https (credentials never travel in the clear, and a mistyped http:// still works).
+   */
+  private sniff(socket: net.Socket, tls: https.Server, port: number): void {
+    socket.on('error', () => socket.destroy());
+    socket.once('data', (first: Buffer) => {
+      socket.pause();
+      socket.unshift(first);
+      if (first[0] === 0x16) {
+        tls.emit('connection', socket);
+        process.nextTick(() => socket.resume());
+        return;
+      }
+      const head = first.toString('latin1');
+      const path = /^[A-Z]+ (\/[^ \r\n]*) HTTP\/1\.[01]\r\n/.exec(head)?.[1];
+      const host = /\r\nhost: *([^\r\n]+)/i.exec(head)?.[1]?.trim();
+      if (path === undefined || host === undefined || !this.hostRegex.test(host) || !/^[\w.:[\]-]+$/.test(host)) {
+        socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      const target = `https://${host.includes(':') && !host.endsWith(']') ? host : `${host}:${port}`}${path}`;
+      socket.end(`HTTP/1.1 301 Moved Permanently\r\nLocation: ${target}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    });
   }
 
   private headers(res: ServerResponse): void {
@@ -252,14 +283,12 @@ export class WebEndpoint {
   async close(): Promise<void> {
     this.deps.viewers.closeAll();
     for (const c of this.wss.clients) c.terminate();
-    await Promise.all(
-      this.servers.map(
-        (s) =>
-          new Promise<void>((resolve) => {
-            s.close(() => resolve());
-            s.closeAllConnections();
-          }),
-      ),
-    );
+    await Promise.all([
+      ...this.fronts.map((f) => new Promise<void>((resolve) => f.close(() => resolve()))),
+      ...this.servers.map((s) => {
+        s.closeAllConnections();
+        return Promise.resolve();
+      }),
+    ]);
   }
 }

@@ -3,6 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { get as httpGet, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { decodeImage } from '../../src/codec/test-decode.js';
@@ -66,6 +67,15 @@ describe('the browser viewer', () => {
     assert.match(list.stdout, /^Connection: \d+ \(user:root client-address:127\.0\.0\.1:\d+ client-version:2026\.0\.0\)\n$/);
     const json = JSON.parse((await dcv(root, ['describe-session', '-j', 'view-1'])).stdout) as Record<string, unknown>;
     assert.equal(json['num-of-connections'], 1);
+  });
+
+  test('plain HTTP on the web port is redirected to https, never served', async () => {
+    const res = await new Promise<IncomingMessage>((resolve, reject) =>
+      httpGet(`http://127.0.0.1:${port}/some/path?x=1`, resolve).on('error', reject),
+    );
+    res.resume();
+    assert.equal(res.statusCode, 301);
+    assert.equal(res.headers.location, `https://127.0.0.1:${port}/some/path?x=1`);
   });
 
   test('a shell command typed into the page runs in the session', async () => {
