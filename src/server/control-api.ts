@@ -11,6 +11,7 @@ export const CONTROL_METHODS = [
   'list-connections',
   'close-connection',
   'get-screenshot',
+  'create-viewer-token',
   'get-permissions',
   'set-permissions',
 ] as const;

@@ -6,7 +6,7 @@ import type { HostPaths } from '../host-paths.js';
 import type { DcvConfig } from '../config/index.js';
 import { captureDisplayScreenshot, captureScreenshot } from '../codec/screenshot.js';
 import { SERVER_VERSION } from '../version/current.js';
-import { SessionTable, type Caller, type SessionSettings } from '../session/session-table.js';
+import { isAdministrator, SessionTable, type Caller, type SessionSettings } from '../session/session-table.js';
 import type { Session } from '../session/session.js';
 import { describeSession, type ControlMethod, type ScreenshotResult, type SessionDescription } from './control-api.js';
 import { ControlSocketServer } from './control-socket.js';
@@ -241,6 +241,16 @@ export class DcvServer {
         this.viewers?.closeConnection(id(), connection);
         this.log.info(`Connection ${connection} of session '${id()}' closed by ${caller.name} (uid ${caller.uid})`);
         return null;
+      }
+      case 'create-viewer-token': {
+        // A login token for the caller's own account, as the web login hands out: lets a local tool (the
+        // upgrade's smoke test) open a session over the viewer protocol without anyone's password.
+        const s = this.sessions.get(caller, id());
+        if (!isAdministrator(caller) && s.owner !== caller.name) {
+          throw new DcvError('PERMISSION_DENIED', `Only root or the owner of '${s.id}' may ask for a viewer token.`);
+        }
+        if (this.viewers === null) throw new DcvError('SERVER_NOT_RUNNING', 'The viewer endpoint is not running.');
+        return { token: this.viewers.auth.tickets.issue(caller.name) };
       }
       case 'get-screenshot': {
         const s = this.sessions.get(caller, id());

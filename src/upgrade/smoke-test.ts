@@ -1,9 +1,10 @@
 // The seed's last step, "test the server by starting a session", done with the new release's own `dcv`:
-// create a session, wait for a non-blank image of its screen, close it. (When the viewer protocol's
-// endpoint lands, receiving a frame over it replaces the screenshot.)
+// create a session, receive its first video frame over the viewer protocol (viewer-frame.ts), close it.
 import { execFile, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { DcvError } from '../errors.js';
+import { hostPaths } from '../host-paths.js';
+import { receiveFirstFrame } from './viewer-frame.js';
 
 export const SMOKE_SESSION_PREFIX = 'upgrade-smoke-';
 const FRAME_TIMEOUT_MS = 20_000;
@@ -92,7 +93,12 @@ export async function smokeTest(release: string, env: NodeJS.ProcessEnv): Promis
     throw new DcvError('SESSION_START_FAILED', `the test session could not be created: ${created.stderr}`);
   let failure: unknown = null;
   try {
-    await firstFrame(release, session, env);
+    // A frame over the viewer protocol, as a person would get it; a release without viewer tokens (older
+    // than this code) is tested with a non-blank screenshot instead.
+    await receiveFirstFrame(hostPaths(env['DCV_ROOT']), session).catch(async (e: unknown) => {
+      if (e instanceof DcvError && e.code === 'USAGE') return firstFrame(release, session, env);
+      throw e;
+    });
   } catch (e) {
     failure = e;
   }

@@ -209,6 +209,8 @@ describe('dcv upgrade', () => {
       assert.equal((await dcvAt(root, ['list-sessions'])).stdout, 'There are no sessions available.\n');
       const serverLog = readFileSync(join(root, 'var/log/dcv/server.log'), 'utf8');
       assert.match(serverLog, new RegExp(`Session '${smoke[1]}' created`));
+      // The frame came over the viewer protocol, as a person's viewer would get it.
+      assert.match(serverLog, new RegExp(`Client \\d+ \\(user: root\\) connected to session '${smoke[1]}'`));
       assert.match(serverLog, new RegExp(`Session '${smoke[1]}' closed`));
 
       const s = await status(root);
