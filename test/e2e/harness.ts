@@ -1,9 +1,10 @@
 // Test support (not a test): whole dcvserver instances in temporary DCV_ROOTs, the real `dcv` and
 // `dcvserver` commands run as real processes, and real local users for the permission tests.
 import { execFile, execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processesWithEnvironment } from '../../src/host/process-sweep.js';
 
 /** The repository root (this file runs from dist/test/e2e). */
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -86,17 +87,7 @@ export function ensureUser(name: string): TestUser {
 
 /** Pids of processes whose environment says they belong to session `id` (DCV_SESSION_ID). */
 export function sessionProcesses(id: string): number[] {
-  const needle = Buffer.from(`DCV_SESSION_ID=${id}\0`);
-  const pids: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (readFileSync(`/proc/${name}/environ`).indexOf(needle) !== -1) pids.push(Number(name));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return pids;
+  return processesWithEnvironment(`DCV_SESSION_ID=${id}`);
 }
 
 /** Whether any process runs an X server for `display` (":N"). */

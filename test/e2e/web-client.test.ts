@@ -10,7 +10,8 @@ import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './browser.js';
 import {
   ALL_FEATURES,
   CloseCode,
@@ -227,18 +228,7 @@ describe('web client in Chromium', () => {
     // 127.0.0.1 is a secure context, which WebCodecs requires, without a certificate.
     base = `http://127.0.0.1:${(http.address() as AddressInfo).port}/`;
 
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1024, height: 768 } });
     page.on('pageerror', (e) => console.error('page error:', e.message));
   });
