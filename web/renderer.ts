@@ -30,7 +30,10 @@ export class Renderer {
   private outputs = 0;
   private readonly timestamps = new Map<number, number>();
   /** Changed areas per submitted frame (by sequence); empty means the whole frame. */
-  private readonly frameRects = new Map<number, readonly { x: number; y: number; width: number; height: number }[]>();
+  private readonly frameRects = new Map<
+    number,
+    readonly { x: number; y: number; width: number; height: number }[]
+  >();
   private readonly rects: PendingRect[] = [];
   private probe: { y: number; xs: readonly number[] } | undefined;
 
@@ -144,9 +147,20 @@ export class Renderer {
       this.resize(width, height);
       if (rects.length === 0 || resized) {
         this.ctx.drawImage(frame, 0, 0, width, height);
+      } else if (rects.length === 1) {
+        const r = rects[0]!;
+        this.ctx.drawImage(frame, r.x, r.y, r.width, r.height, r.x, r.y, r.width, r.height);
       } else {
-        // Only what changed: lossless refinements elsewhere on the canvas stay exact.
-        for (const r of rects) this.ctx.drawImage(frame, r.x, r.y, r.width, r.height, r.x, r.y, r.width, r.height);
+        // Only what changed, so lossless refinements elsewhere on the canvas stay exact. One drawImage through
+        // a clip of all the rects, not one per rect: Chromium converts the whole YUV frame to RGB on every
+        // drawImage of a VideoFrame, so per-rect draws cost a full-screen conversion each (a 1080p frame with
+        // two rects: ~0.8 of a core at 30 fps instead of ~0.5). The rects are whole pixels, so the clip is exact.
+        this.ctx.save();
+        this.ctx.beginPath();
+        for (const r of rects) this.ctx.rect(r.x, r.y, r.width, r.height);
+        this.ctx.clip();
+        this.ctx.drawImage(frame, 0, 0, width, height);
+        this.ctx.restore();
       }
     } finally {
       frame.close();
