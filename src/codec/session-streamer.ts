@@ -234,7 +234,8 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
       this.clearSettle();
       const captureTime = performance.now();
       this.lastCaptureAt = captureTime;
-      // The encoder holds at most two frames, so two buffers in turn are never overwritten while read.
+      // The encoder holds one frame at a time (at most two, were that raised), so two buffers in turn are
+      // never overwritten while ffmpeg still reads one.
       const i = this.nextBuf;
       this.nextBuf = (i + 1) % this.frameBufs.length;
       const buf = (this.frameBufs[i] = this.fb.readFull(this.frameBufs[i]));
