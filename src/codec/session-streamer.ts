@@ -49,7 +49,7 @@ export interface SessionStreamerOptions {
   authFile?: string;
   /** DIR/Xvfb_screen0 of the session's Xvfb. */
   framebufferPath: string;
-  /** `[display] target-fps`: frames per second at most; -1 (auto) or 0 means 30; at most 60. */
+  /** `[display] target-fps`: frames per second at most; -1 (auto) or 0 (unlimited) means as fast as the viewers show frames, up to 60. */
   targetFps?: number;
   /** Still time before the lossless refinement (default 250 ms). */
   settleMs?: number;
@@ -103,8 +103,10 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
     private readonly options: SessionStreamerOptions,
   ) {
     super();
+    // DCV: -1 is "auto", 0 "unlimited". Frame pacing already holds capture back to what the viewers show, so
+    // both mean "as fast as the viewers take frames", up to 60 fps; a positive value is a cap below that.
     const fps =
-      options.targetFps === undefined || options.targetFps <= 0 ? 30 : Math.min(60, options.targetFps);
+      options.targetFps === undefined || options.targetFps <= 0 ? 60 : Math.min(60, options.targetFps);
     this.minIntervalMs = 1000 / fps;
     this.settleMs = options.settleMs ?? 250;
     this.encoder = this.makeEncoder();
