@@ -68,9 +68,10 @@ function parseEndpoint(spec: string, defaultPort: number): { host: string; port:
 }
 
 export class WebEndpoint {
-  private readonly servers: https.Server[] = [];
   /** What listens: each connection is handed to TLS, or, when it speaks plain HTTP, redirected to https. */
   private readonly fronts: net.Server[] = [];
+  /** Every open connection, so stopping the server does not wait on an idle keep-alive or a half handshake. */
+  private readonly sockets = new Set<net.Socket>();
   private readonly wss: WebSocketServer;
   private readonly files = new Map<string, Buffer>();
   private readonly prefix: string;
@@ -110,7 +111,6 @@ export class WebEndpoint {
           front.listen({ host, port, ipv6Only: host === '::' && hasV4Any }, () => resolve());
         });
         e.fronts.push(front);
-        e.servers.push(server);
         e.addresses.push(`${host.includes(':') ? `[${host}]` : host}:${port}`);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
@@ -128,6 +128,8 @@ export class WebEndpoint {
    * to the same URL over https (credentials never travel in the clear, and a mistyped http:// still works).
    */
   private sniff(socket: net.Socket, tls: https.Server, port: number): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     socket.once('data', (first: Buffer) => {
       socket.pause();
@@ -283,12 +285,8 @@ export class WebEndpoint {
   async close(): Promise<void> {
     this.deps.viewers.closeAll();
     for (const c of this.wss.clients) c.terminate();
-    await Promise.all([
-      ...this.fronts.map((f) => new Promise<void>((resolve) => f.close(() => resolve()))),
-      ...this.servers.map((s) => {
-        s.closeAllConnections();
-        return Promise.resolve();
-      }),
-    ]);
+    const closed = this.fronts.map((f) => new Promise<void>((resolve) => f.close(() => resolve())));
+    for (const socket of this.sockets) socket.destroy();
+    await Promise.all(closed);
   }
 }
