@@ -12,6 +12,13 @@ import type { ConnectionDescription, ScreenshotResult, SessionDescription } from
 
 const json = { json: { type: 'boolean', short: 'j' } } as const;
 
+/** A `list-*` command's output as DCV prints it: JSON, one line per item, or the sentence for none. */
+function printList<T>(io: CliIo, asJson: boolean, items: T[], line: (item: T) => string, none: string): void {
+  if (asJson) io.out(`${formatJsonGlib(items)}\n`);
+  else if (items.length === 0) io.out(`${none}\n`);
+  else io.out(items.map((item) => `${line(item)}\n`).join(''));
+}
+
 function sessionLine(s: SessionDescription): string {
   const name = s.name === undefined ? '' : ` name:'${s.name}'`;
   return `Session: '${s.id}' (owner:${s.owner} type:${s.type}${name})`;
@@ -83,9 +90,7 @@ export const listSessions: CliCommand = {
   async run(args, io) {
     const { values } = parseOptions('list-sessions', args, json, { min: 0, max: 0, names: '' });
     const sessions = (await callServer(io, 'list-sessions')) as SessionDescription[];
-    if (values['json'] === true) io.out(`${formatJsonGlib(sessions)}\n`);
-    else if (sessions.length === 0) io.out('There are no sessions available.\n');
-    else io.out(sessions.map((s) => `${sessionLine(s)}\n`).join(''));
+    printList(io, values['json'] === true, sessions, sessionLine, 'There are no sessions available.');
     return 0;
   },
 };
@@ -124,9 +129,7 @@ export const listConnections: CliCommand = {
   async run(args, io) {
     const { values, positionals } = parseOptions('list-connections', args, json, { min: 1, max: 1, names: 'SESSION_ID' });
     const list = (await callServer(io, 'list-connections', { id: positionals[0] })) as ConnectionDescription[];
-    if (values['json'] === true) io.out(`${formatJsonGlib(list)}\n`);
-    else if (list.length === 0) io.out('There are no connections available.\n');
-    else io.out(list.map((c) => `${connectionLine(c)}\n`).join(''));
+    printList(io, values['json'] === true, list, connectionLine, 'There are no connections available.');
     return 0;
   },
 };

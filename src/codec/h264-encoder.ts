@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { DcvError } from '../errors.js';
 import { FlvH264Demuxer, type AccessUnit } from './flv-h264-demuxer.js';
+import { rawVideoInputArgs } from './ffmpeg-raw-input.js';
 
 /**
  * One frame inside ffmpeg at a time. A second one queued in the pipe only waits behind the first, so it
@@ -192,16 +193,7 @@ class FfmpegH264 {
       Math.max(1, Math.ceil((o.width * o.height) / PIXELS_PER_THREAD)),
     );
     const args = [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-nostdin',
-      '-f',
-      'rawvideo',
-      '-pix_fmt',
-      o.pixFmt,
-      '-s',
-      `${o.width}x${o.height}`,
+      ...rawVideoInputArgs(o.pixFmt, o.width, o.height),
       '-framerate',
       '30',
       '-i',

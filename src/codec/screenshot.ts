@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { DcvError } from '../errors.js';
 import { Framebuffer } from '../display/framebuffer.js';
+import { rawVideoInputArgs } from './ffmpeg-raw-input.js';
 
 export interface ScreenshotOptions {
   /** Largest width of the image; the screen is scaled down to fit, never up. */
@@ -41,16 +42,7 @@ export async function captureScreenshot(
     fb.dispose();
   }
   const args = [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-nostdin',
-    '-f',
-    'rawvideo',
-    '-pix_fmt',
-    pixFmt,
-    '-s',
-    `${width}x${height}`,
+    ...rawVideoInputArgs(pixFmt, width, height),
     '-i',
     'pipe:0',
     ...outputArgs(width, height, format, options),
