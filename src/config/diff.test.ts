@@ -91,6 +91,19 @@ test('a .reg export and the dcv.conf with the same settings are equal in meaning
   ]);
 });
 
+test('two .reg exports (UTF-16LE with BOM, as regedit writes them): equal in meaning, then one changed value', () => {
+  const settings = { connectivity: { 'web-port': 8444 }, security: { authentication: 'none' } } as const;
+  const a = writeRegExportFromEntries(entriesFromSettings(settings));
+  assert.deepEqual([...a.subarray(0, 2)], [0xff, 0xfe], 'a UTF-16LE byte order mark');
+  const same = diffConfigs(loadConfigFile(a, 'a.reg'), loadConfigFile(a.slice(), 'b.reg'));
+  assert.equal(same.byteIdentical, true);
+  assert.deepEqual(same.changes, []);
+  const b = writeRegExportFromEntries(entriesFromSettings({ ...settings, connectivity: { 'web-port': 9443 } }));
+  const d = diffConfigs(loadConfigFile(a, 'a.reg'), loadConfigFile(b, 'b.reg'));
+  assert.equal(d.byteIdentical, false);
+  assert.deepEqual(d.changes.map(formatChange), ['[connectivity] web-port: 8444 -> 9443']);
+});
+
 test('writeDcvConf output reads back to the same entries', () => {
   const a = loadDcvConf(
     "[log]\nlevel = INFO\n[display]\nconsole-session-default-layout=[{'w':<800>, 'h':<600>, 'x':<0>, 'y': <0>}]\n[x]\ny=z\n",
