@@ -7,6 +7,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startTestXvfb, killAndWait } from '../src/display/test-xvfb.js';
 import { SessionStreamer, type VideoFrame } from '../src/codec/session-streamer.js';
+import { cpuTicks } from '../src/host/proc-stat.js';
+import { percentile } from './percentile.js';
 
 const W = 1920;
 const H = 1080;
@@ -40,16 +42,6 @@ async function paint(display: string, authFile: string, fps: number): Promise<vo
     process.stdout.write(`${t}\n`); // frames painted so far, read by the benchmark
     const wait = 1000 / fps - (performance.now() - start);
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-  }
-}
-
-function cpuTicks(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]); // utime + stime
-  } catch {
-    return 0;
   }
 }
 
@@ -120,11 +112,6 @@ async function measureCpu<T>(
     painter: pids.painter ? (cpuTicks(pids.painter) - p0) / TICKS / secs : 0,
     result,
   };
-}
-
-function pct(v: number[], p: number): number {
-  const s = [...v].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 }
 
 async function run(targetFps: number, seconds: number): Promise<void> {
@@ -201,7 +188,7 @@ async function run(targetFps: number, seconds: number): Promise<void> {
     const mb = bytes / seconds / 1e6;
     console.log(
       `target ${targetFps} fps: screen painted ${paintedFps.toFixed(1)} fps, encoded ${(frames / seconds).toFixed(1)} fps (${keyframes} keyframes), ` +
-        `capture→AU latency p50 ${pct(latencies, 50).toFixed(1)} ms, p95 ${pct(latencies, 95).toFixed(1)} ms, ${mb.toFixed(2)} MB/s; ` +
+        `capture→AU latency p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms, ${mb.toFixed(2)} MB/s; ` +
         `a joining viewer's keyframe after ${joinLatency.toFixed(0)} ms\n` +
         `  CPU (cores) busy: node ${busy.node.toFixed(2)} + ffmpeg ${busy.ffmpeg.toFixed(2)} = ${(busy.node + busy.ffmpeg).toFixed(2)}` +
         ` (Xvfb ${busy.xvfb.toFixed(2)}, painter ${busy.painter.toFixed(2)})\n` +

@@ -8,7 +8,8 @@ function table(title: string, rows: Record<string, string>): void {
 }
 
 const only = process.argv[2];
-if (only === undefined || only === 'session-start') table('Session start (issue 2)', await benchSessionStart());
+if (only === undefined || only === 'session-start')
+  table('Session start (issue 2)', await benchSessionStart());
 if (only === undefined || only === 'viewer') {
   const { benchViewers } = await import('./viewer-bench.js');
   console.log('\n## Viewer: opendcv vs x11vnc+noVNC, 1920x1080 (issue 3)');

@@ -3,12 +3,8 @@
 // (openbox + xterm) at 1920x1080, as an administrator would create it.
 import { readFileSync } from 'node:fs';
 import { decodeImage } from '../src/codec/test-decode.js';
+import { percentile } from './percentile.js';
 import { dcv, dcvserver, makeDcvRoot, removeDcvRoot, sessionProcesses, sleep } from '../test/e2e/harness.js';
-
-function percentile(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-}
 
 function rssKiB(pid: number): number {
   try {

@@ -8,8 +8,19 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { freePort, launchChromium } from '../test/e2e/browser.js';
-import { dcv, dcvserver, makeDcvRoot, REPO, removeDcvRoot, sleep, waitFor, writeInit } from '../test/e2e/harness.js';
+import {
+  dcv,
+  dcvserver,
+  makeDcvRoot,
+  REPO,
+  removeDcvRoot,
+  sleep,
+  waitFor,
+  writeInit,
+} from '../test/e2e/harness.js';
 import { probePoints } from './motion-painter.js';
+import { percentile } from './percentile.js';
+import { cpuTicks, procStat } from '../src/host/proc-stat.js';
 
 const W = 1920;
 const H = 1080;
@@ -41,35 +52,15 @@ interface Peer {
 
 // --- measuring ----------------------------------------------------------------------------------
 
-function cpuTicks(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(f[11]) + Number(f[12]); // utime + stime
-  } catch {
-    return 0;
-  }
-}
-
 function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) out.push(Number(name));
-    } catch {
-      // gone
-    }
-  }
-  return out;
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name) && Number(procStat(Number(name))?.[1]) === pid)
+    .map(Number);
 }
 
-function percentile(values: number[], p: number): number | null {
-  if (values.length === 0) return null;
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+/** A percentile, or null when nothing was measured (printed as n/a). */
+function percentileOrNull(values: number[], p: number): number | null {
+  return values.length === 0 ? null : percentile(values, p);
 }
 
 function frameNumber(rgb: readonly number[]): number {
@@ -104,7 +95,10 @@ interface Figures {
 
 async function measure(browser: Browser, peer: Peer, mode: Mode): Promise<Figures> {
   const inst = await peer.start(mode);
-  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: W + 40, height: H + 120 } });
+  const context = await browser.newContext({
+    ignoreHTTPSErrors: true,
+    viewport: { width: W + 40, height: H + 120 },
+  });
   const page = await context.newPage();
   let wireBytes = 0;
   const cdp = await context.newCDPSession(page);
@@ -117,7 +111,11 @@ async function measure(browser: Browser, peer: Peer, mode: Mode): Promise<Figure
     await page.goto(inst.url);
     await inst.installProbe(page);
     // Warm up: connected and painting.
-    await waitFor(`${peer.name} to paint`, async () => ((await inst.takeProbes(page)).length > 0 ? true : undefined), 30_000);
+    await waitFor(
+      `${peer.name} to paint`,
+      async () => ((await inst.takeProbes(page)).length > 0 ? true : undefined),
+      30_000,
+    );
     await sleep(mode === 'idle' ? 3000 : 1500);
     await inst.takeProbes(page);
     const pids = inst.serverPids();
@@ -174,10 +172,10 @@ async function measure(browser: Browser, peer: Peer, mode: Mode): Promise<Figure
     }
     return {
       fps: mode === 'motion' ? distinct / seconds : 0,
-      latencyP50: percentile(latencies, 50),
-      latencyP95: percentile(latencies, 95),
-      inputP50: percentile(inputs, 50),
-      inputP95: percentile(inputs, 95),
+      latencyP50: percentileOrNull(latencies, 50),
+      latencyP95: percentileOrNull(latencies, 95),
+      inputP50: percentileOrNull(inputs, 50),
+      inputP95: percentileOrNull(inputs, 95),
       bytesPerSecond: (wireBytes - bytes0) / seconds,
       cpuCores: (ticks1 - ticks0) / 100 / seconds,
     };
@@ -237,10 +235,21 @@ const opendcvPeer: Peer = {
       serverPids: () => [serverPid, ...childrenOf(serverPid)],
       async installProbe(page) {
         const { y, xs } = probeXs();
-        await waitFor('the viewer API', () => page.evaluate(() => 'opendcv' in globalThis).then((ok) => (ok ? true : undefined)));
-        await page.evaluate(([py, pxs]) => (globalThis as unknown as { opendcv: { setProbe(y: number, xs: number[]): void } }).opendcv.setProbe(py, pxs), [y, xs] as [number, number[]]);
+        await waitFor('the viewer API', () =>
+          page.evaluate(() => 'opendcv' in globalThis).then((ok) => (ok ? true : undefined)),
+        );
+        await page.evaluate(
+          ([py, pxs]) =>
+            (
+              globalThis as unknown as { opendcv: { setProbe(y: number, xs: number[]): void } }
+            ).opendcv.setProbe(py, pxs),
+          [y, xs] as [number, number[]],
+        );
       },
-      takeProbes: (page) => page.evaluate(() => (globalThis as unknown as { opendcv: { takeProbes(): Probe[] } }).opendcv.takeProbes()),
+      takeProbes: (page) =>
+        page.evaluate(() =>
+          (globalThis as unknown as { opendcv: { takeProbes(): Probe[] } }).opendcv.takeProbes(),
+        ),
       async stop() {
         await dcvserver(root, ['stop']);
         removeDcvRoot(root);
@@ -268,15 +277,44 @@ const novncPeer: Peer = {
     const logFile = join(root, 'paint.log');
     writeFileSync(logFile, '');
     const display = `:${200 + Math.floor(Math.random() * 300)}`;
-    const xvfb = startProcess('Xvfb', [display, '-screen', '0', `${W}x${H}x24`, '-nolisten', 'tcp', '-noreset']);
-    await waitFor('Xvfb', () => (readdirSync('/tmp/.X11-unix').includes(`X${display.slice(1)}`) ? true : undefined));
+    const xvfb = startProcess('Xvfb', [
+      display,
+      '-screen',
+      '0',
+      `${W}x${H}x24`,
+      '-nolisten',
+      'tcp',
+      '-noreset',
+    ]);
+    await waitFor('Xvfb', () =>
+      readdirSync('/tmp/.X11-unix').includes(`X${display.slice(1)}`) ? true : undefined,
+    );
     const env: NodeJS.ProcessEnv = { ...process.env, DISPLAY: display };
     delete env['XAUTHORITY'];
     const painter = startProcess(process.execPath, [PAINTER, mode, logFile, '60'], env);
     const vncPort = await freePort();
     const webPort = await freePort();
-    const x11vnc = startProcess('x11vnc', ['-display', display, '-rfbport', String(vncPort), '-localhost', '-nopw', '-forever', '-shared', '-quiet'], env);
-    const websockify = startProcess('websockify', ['--web', '/usr/share/novnc', String(webPort), `127.0.0.1:${vncPort}`]);
+    const x11vnc = startProcess(
+      'x11vnc',
+      [
+        '-display',
+        display,
+        '-rfbport',
+        String(vncPort),
+        '-localhost',
+        '-nopw',
+        '-forever',
+        '-shared',
+        '-quiet',
+      ],
+      env,
+    );
+    const websockify = startProcess('websockify', [
+      '--web',
+      '/usr/share/novnc',
+      String(webPort),
+      `127.0.0.1:${vncPort}`,
+    ]);
     await sleep(1500);
     return {
       url: `http://127.0.0.1:${webPort}/vnc.html?autoconnect=true&resize=off&reconnect=false`,
@@ -286,7 +324,8 @@ const novncPeer: Peer = {
         const { y, xs } = probeXs();
         await page.evaluate(probeScript(y, xs));
       },
-      takeProbes: (page) => page.evaluate(() => (globalThis as unknown as { __probes: Probe[] }).__probes.splice(0)),
+      takeProbes: (page) =>
+        page.evaluate(() => (globalThis as unknown as { __probes: Probe[] }).__probes.splice(0)),
       async stop() {
         for (const p of [websockify, x11vnc, painter, xvfb]) await stopProcess(p);
         removeDcvRoot(root);
@@ -306,7 +345,9 @@ export async function benchViewers(): Promise<string> {
   const rows: string[][] = [];
   try {
     const wanted = (process.env['BENCH_PEERS'] ?? 'opendcv,novnc').split(',');
-    const peers = [opendcvPeer, novncPeer].filter((p) => wanted.some((w) => p.name.toLowerCase().includes(w)));
+    const peers = [opendcvPeer, novncPeer].filter((p) =>
+      wanted.some((w) => p.name.toLowerCase().includes(w)),
+    );
     for (const peer of peers) {
       const motion = await measure(browser, peer, 'motion');
       const typing = await measure(browser, peer, 'typing');
@@ -325,7 +366,16 @@ export async function benchViewers(): Promise<string> {
   } finally {
     await browser.close();
   }
-  const head = ['server', 'fps (motion)', 'latency p50/p95', 'input p50/p95', 'wire (motion)', 'wire (typing)', 'CPU (motion)', 'CPU (idle)'];
+  const head = [
+    'server',
+    'fps (motion)',
+    'latency p50/p95',
+    'input p50/p95',
+    'wire (motion)',
+    'wire (typing)',
+    'CPU (motion)',
+    'CPU (idle)',
+  ];
   const all = [head, ...rows];
   const widths = head.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
   const line = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;

@@ -2,6 +2,7 @@
 // is stale and replaced) and removed at stop.
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { DcvError } from '../errors.js';
+import { procStat } from '../host/proc-stat.js';
 
 export function readPid(path: string): number | null {
   try {
@@ -19,12 +20,8 @@ export function isAlive(pid: number): boolean {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
   // A killed server whose parent has not reaped it yet is a zombie: it answers signals but is gone.
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true; // no /proc: trust the signal
-  }
+  // Without /proc the signal is all there is to trust.
+  return procStat(pid)?.[0] !== 'Z';
 }
 
 /** The pid of a running dcvserver according to the pid file, or null. */
