@@ -59,7 +59,8 @@ export interface WebEndpointDeps {
   readonly webRoot?: string;
 }
 
-function parseEndpoint(spec: string, defaultPort: number): { host: string; port: number } {
+/** One `web-listen-endpoints` entry: `addr`, `addr:port`, `[v6]`, `[v6]:port` or a bare IPv6 address. */
+export function parseListenEndpoint(spec: string, defaultPort: number): { host: string; port: number } {
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(spec);
   if (bracketed !== null) return { host: bracketed[1]!, port: bracketed[2] ? Number(bracketed[2]) : defaultPort };
   const v4 = /^([^:]+)(?::(\d+))?$/.exec(spec);
@@ -96,7 +97,7 @@ export class WebEndpoint {
   static async start(deps: WebEndpointDeps): Promise<WebEndpoint> {
     const e = new WebEndpoint(deps);
     const { connectivity } = deps.config;
-    const endpoints = connectivity['web-listen-endpoints'].map((s) => parseEndpoint(s, connectivity['web-port']));
+    const endpoints = connectivity['web-listen-endpoints'].map((s) => parseListenEndpoint(s, connectivity['web-port']));
     const hasV4Any = endpoints.some((p) => p.host === '0.0.0.0');
     for (const { host, port } of endpoints) {
       const server = https.createServer({ cert: deps.tls.cert, key: deps.tls.key, minVersion: 'TLSv1.2', ciphers: deps.config.security.ciphers });

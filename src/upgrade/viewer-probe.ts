@@ -5,6 +5,7 @@ import https from 'node:https';
 import { loadDcvConf } from '../config/index.js';
 import { DcvError } from '../errors.js';
 import type { HostPaths } from '../host-paths.js';
+import { parseListenEndpoint } from '../server/web-endpoint.js';
 
 const PROBE_TIMEOUT_MS = 15_000;
 
@@ -12,10 +13,7 @@ const PROBE_TIMEOUT_MS = 15_000;
 export function viewerAddress(paths: HostPaths): { host: string; port: number; path: string } {
   const text = existsSync(paths.configFile) ? readFileSync(paths.configFile, 'utf8') : '';
   const c = loadDcvConf(text, paths.configFile).config.connectivity;
-  const spec = c['web-listen-endpoints'][0] ?? '0.0.0.0';
-  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(spec) ?? /^([^:]+)(?::(\d+))?$/.exec(spec);
-  const host = m?.[1] ?? spec;
-  const port = m?.[2] !== undefined ? Number(m[2]) : c['web-port'];
+  const { host, port } = parseListenEndpoint(c['web-listen-endpoints'][0] ?? '0.0.0.0', c['web-port']);
   const loopback = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
   return { host: loopback, port, path: c['web-url-path'] || '/' };
 }
