@@ -57,6 +57,7 @@ export class ViewerConnection implements MediaSink {
   /** capture → shown latencies reported by the viewer (ms), most recent last. */
   readonly latencies: number[] = [];
   private detach: (() => void) | null = null;
+  private leftReported = false;
   /** Frame pacing: the last sequence sent, the last one the viewer reported shown, and when it did. */
   private lastSentSeq = -1;
   private lastShownSeq = -1;
@@ -265,19 +266,18 @@ export class ViewerConnection implements MediaSink {
       clearTimeout(this.handshakeTimer);
       this.handshakeTimer = null;
     }
-    const wasJoined = this.admission !== null && !this.closedCleanly;
     this.closed = true;
     if (this.detach !== null) {
       this.detach();
       this.detach = null;
     }
-    if (wasJoined) {
-      this.closedCleanly = true;
-      this.admission?.media.releaseAll();
+    // close() and the socket's own 'close' both end up here; the hub hears of a departure once.
+    if (this.admission !== null && !this.leftReported) {
+      this.leftReported = true;
+      this.admission.media.releaseAll();
       this.host.left(this);
     }
   }
-  private closedCleanly = false;
 }
 
 export function nowUs(): number {
