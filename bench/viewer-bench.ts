@@ -91,6 +91,45 @@ interface Figures {
   inputP95: number | null;
   bytesPerSecond: number;
   cpuCores: number;
+  /** Chromium's CPU by process type (renderer, gpu-process, browser, …), in cores. */
+  browserCores: Record<string, number>;
+}
+
+/** Page init script: counts the payload bytes of every WebSocket message the page receives. */
+function countWebSocketBytes(): void {
+  const g = globalThis as unknown as { __wireBytes: number; WebSocket: typeof WebSocket };
+  g.__wireBytes = 0;
+  const Native = g.WebSocket;
+  g.WebSocket = class extends Native {
+    constructor(...args: ConstructorParameters<typeof WebSocket>) {
+      super(...args);
+      this.addEventListener('message', (e: MessageEvent) => {
+        const d: unknown = e.data;
+        g.__wireBytes +=
+          d instanceof ArrayBuffer ? d.byteLength : d instanceof Blob ? d.size : String(d).length;
+      });
+    }
+  };
+}
+
+/** CPU ticks of every Chromium process, summed by process type. */
+function browserTicks(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let cmdline: string;
+    try {
+      cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (!/\/chrom(e|ium)$/.test(cmdline.split(/[\0 ]/)[0]!)) continue;
+    const type = /--type=([a-z-]+)/.exec(cmdline)?.[1] ?? 'browser';
+    const utility = /--utility-sub-type=[\w.]*?(\w+)(?:[\0 ]|$)/.exec(cmdline)?.[1];
+    const key = utility ?? type;
+    out[key] = (out[key] ?? 0) + cpuTicks(Number(name));
+  }
+  return out;
 }
 
 async function measure(browser: Browser, peer: Peer, mode: Mode): Promise<Figures> {
@@ -99,14 +138,12 @@ async function measure(browser: Browser, peer: Peer, mode: Mode): Promise<Figure
     ignoreHTTPSErrors: true,
     viewport: { width: W + 40, height: H + 120 },
   });
+  // Bytes on the wire: every WebSocket message's payload, counted in the page for both peers (a listener
+  // per socket, as cheap as the viewers' own; CDP's network events would cost the browser more than that).
+  await context.addInitScript(countWebSocketBytes);
   const page = await context.newPage();
-  let wireBytes = 0;
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('Network.enable');
-  cdp.on('Network.webSocketFrameReceived', (e: { response: { opcode: number; payloadData: string } }) => {
-    const d = e.response.payloadData;
-    wireBytes += e.response.opcode === 2 ? Math.floor((d.length * 3) / 4) : d.length;
-  });
+  const wireBytes = (): Promise<number> =>
+    page.evaluate(() => (globalThis as unknown as { __wireBytes?: number }).__wireBytes ?? 0);
   try {
     await page.goto(inst.url);
     await inst.installProbe(page);
@@ -120,7 +157,8 @@ async function measure(browser: Browser, peer: Peer, mode: Mode): Promise<Figure
     await inst.takeProbes(page);
     const pids = inst.serverPids();
     const ticks0 = pids.reduce((s, p) => s + cpuTicks(p), 0);
-    const bytes0 = wireBytes;
+    const bytes0 = await wireBytes();
+    const browser0 = browserTicks();
     const t0 = performance.timeOrigin + performance.now();
     const inputs: number[] = [];
     let probes: Probe[] = [];
@@ -150,6 +188,8 @@ async function measure(browser: Browser, peer: Peer, mode: Mode): Promise<Figure
     }
     const t1 = performance.timeOrigin + performance.now();
     const ticks1 = pids.reduce((s, p) => s + cpuTicks(p), 0);
+    const browser1 = browserTicks();
+    const bytes1 = await wireBytes();
     const seconds = (t1 - t0) / 1000;
     // Frames: distinct frame numbers that reached the canvas; latency: their paint time in X → on the canvas.
     const painted = readPaintLog(inst.logFile, 'frame');
@@ -176,8 +216,11 @@ async function measure(browser: Browser, peer: Peer, mode: Mode): Promise<Figure
       latencyP95: percentileOrNull(latencies, 95),
       inputP50: percentileOrNull(inputs, 50),
       inputP95: percentileOrNull(inputs, 95),
-      bytesPerSecond: (wireBytes - bytes0) / seconds,
+      bytesPerSecond: (bytes1 - bytes0) / seconds,
       cpuCores: (ticks1 - ticks0) / 100 / seconds,
+      browserCores: Object.fromEntries(
+        Object.entries(browser1).map(([k, v]) => [k, (v - (browser0[k] ?? 0)) / 100 / seconds]),
+      ),
     };
   } finally {
     await context.close();
@@ -334,6 +377,10 @@ const novncPeer: Peer = {
   },
 };
 
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
 // --- the table -------------------------------------------------------------------------------------
 
 function ms(v: number | null): string {
@@ -361,7 +408,15 @@ export async function benchViewers(): Promise<string> {
         `${(typing.bytesPerSecond / 1e3).toFixed(1)} kB/s`,
         `${(motion.cpuCores * 100).toFixed(0)}%`,
         `${(idle.cpuCores * 100).toFixed(1)}%`,
+        `${(sum(Object.values(motion.browserCores)) * 100).toFixed(0)}%`,
       ]);
+      if (process.env['BENCH_VERBOSE'])
+        console.error(
+          `${peer.name} browser CPU (motion): ` +
+            Object.entries(motion.browserCores)
+              .map(([k, v]) => `${k} ${(v * 100).toFixed(0)}%`)
+              .join(', '),
+        );
     }
   } finally {
     await browser.close();
@@ -375,6 +430,7 @@ export async function benchViewers(): Promise<string> {
     'wire (typing)',
     'CPU (motion)',
     'CPU (idle)',
+    'browser CPU (motion)',
   ];
   const all = [head, ...rows];
   const widths = head.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
