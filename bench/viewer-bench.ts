@@ -5,6 +5,7 @@
 // noVNC: x11vnc + websockify), including an idle desktop.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { freePort, launchChromium } from '../test/e2e/browser.js';
@@ -100,16 +101,20 @@ function countWebSocketBytes(): void {
   const g = globalThis as unknown as { __wireBytes: number; WebSocket: typeof WebSocket };
   g.__wireBytes = 0;
   const Native = g.WebSocket;
-  g.WebSocket = class extends Native {
-    constructor(...args: ConstructorParameters<typeof WebSocket>) {
-      super(...args);
-      this.addEventListener('message', (e: MessageEvent) => {
-        const d: unknown = e.data;
-        g.__wireBytes +=
-          d instanceof ArrayBuffer ? d.byteLength : d instanceof Blob ? d.size : String(d).length;
-      });
-    }
-  };
+  // A constructor that returns a native socket, not a subclass: noVNC checks the socket's prototype's own
+  // property names.
+  function Counting(...args: ConstructorParameters<typeof WebSocket>): WebSocket {
+    const socket = new Native(...args);
+    socket.addEventListener('message', (e: MessageEvent) => {
+      const d: unknown = e.data;
+      g.__wireBytes +=
+        d instanceof ArrayBuffer ? d.byteLength : d instanceof Blob ? d.size : String(d).length;
+    });
+    return socket;
+  }
+  Counting.prototype = Native.prototype;
+  Object.setPrototypeOf(Counting, Native); // CONNECTING, OPEN, … as statics
+  g.WebSocket = Counting as unknown as typeof WebSocket;
 }
 
 /** CPU ticks of every Chromium process, summed by process type. */
@@ -142,6 +147,10 @@ async function measure(browser: Browser, peer: Peer, mode: Mode): Promise<Figure
   // per socket, as cheap as the viewers' own; CDP's network events would cost the browser more than that).
   await context.addInitScript(countWebSocketBytes);
   const page = await context.newPage();
+  if (process.env['BENCH_VERBOSE']) {
+    page.on('console', (m) => console.error(`${peer.name} page: ${m.text()}`));
+    page.on('pageerror', (e) => console.error(`${peer.name} page error: ${e.message}`));
+  }
   const wireBytes = (): Promise<number> =>
     page.evaluate(() => (globalThis as unknown as { __wireBytes?: number }).__wireBytes ?? 0);
   try {
@@ -307,6 +316,17 @@ function startProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv = proc
   return p;
 }
 
+function acceptsConnections(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 async function stopProcess(p: ChildProcess): Promise<void> {
   if (p.exitCode !== null || p.signalCode !== null) return;
   p.kill('SIGTERM');
@@ -358,7 +378,17 @@ const novncPeer: Peer = {
       String(webPort),
       `127.0.0.1:${vncPort}`,
     ]);
-    await sleep(1500);
+    // noVNC (reconnect=false) connects once: both ports must be listening before the page opens.
+    await waitFor(
+      'x11vnc to listen',
+      () => acceptsConnections(vncPort).then((ok) => (ok ? true : undefined)),
+      20_000,
+    );
+    await waitFor(
+      'websockify to listen',
+      () => acceptsConnections(webPort).then((ok) => (ok ? true : undefined)),
+      20_000,
+    );
     return {
       url: `http://127.0.0.1:${webPort}/vnc.html?autoconnect=true&resize=off&reconnect=false`,
       logFile,
