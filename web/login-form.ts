@@ -42,7 +42,12 @@ export function showLoginForm(root: HTMLElement, message = ''): Promise<void> {
   });
 }
 
-function input(name: string, type: string, text: string, autocomplete: string): { label: HTMLLabelElement; field: HTMLInputElement } {
+function input(
+  name: string,
+  type: string,
+  text: string,
+  autocomplete: string,
+): { label: HTMLLabelElement; field: HTMLInputElement } {
   const label = document.createElement('label');
   label.textContent = text;
   const field = document.createElement('input');

@@ -44,7 +44,9 @@ export function takeUrlAuthToken(): string | undefined {
 export type LoginResult = { readonly ok: true } | { readonly ok: false; readonly error: string };
 
 /** POSTs a login to api/login; on success the token is stored. */
-export async function login(body: { username: string; password: string } | { authToken: string; sessionId: string }): Promise<LoginResult> {
+export async function login(
+  body: { username: string; password: string } | { authToken: string; sessionId: string },
+): Promise<LoginResult> {
   try {
     const res = await fetch(new URL('api/login', document.baseURI), {
       method: 'POST',
@@ -54,19 +56,28 @@ export async function login(body: { username: string; password: string } | { aut
     });
     const answer = (await res.json()) as { token?: unknown; error?: unknown };
     if (!res.ok || typeof answer.token !== 'string') {
-      return { ok: false, error: typeof answer.error === 'string' ? answer.error : `The server answered ${res.status}.` };
+      return {
+        ok: false,
+        error: typeof answer.error === 'string' ? answer.error : `The server answered ${res.status}.`,
+      };
     }
     storeLoginToken(answer.token);
     return { ok: true };
   } catch (e) {
-    return { ok: false, error: `The server cannot be reached: ${e instanceof Error ? e.message : String(e)}` };
+    return {
+      ok: false,
+      error: `The server cannot be reached: ${e instanceof Error ? e.message : String(e)}`,
+    };
   }
 }
 
 /** What the server wants before it lists sessions: nothing, a password login, or a link with a token. */
 export async function loginNeeded(): Promise<'none' | 'password' | 'token'> {
   try {
-    const res = await fetch(new URL('api/sessions', document.baseURI), { headers: authHeaders(), cache: 'no-store' });
+    const res = await fetch(new URL('api/sessions', document.baseURI), {
+      headers: authHeaders(),
+      cache: 'no-store',
+    });
     if (res.status !== 401) return 'none';
     const body = (await res.json()) as { login?: unknown };
     return body.login === 'token' ? 'token' : 'password';

@@ -31,7 +31,10 @@ async function main(): Promise<void> {
   }
   const need = await loginNeeded();
   if (need === 'token') {
-    status.show('closed', 'This server admits viewers through a link that carries an authentication token; open the link you were given.');
+    status.show(
+      'closed',
+      'This server admits viewers through a link that carries an authentication token; open the link you were given.',
+    );
     return;
   }
   if (need === 'password') {
