@@ -41,6 +41,8 @@ export type FromRenderer =
       readonly timestampUs: number;
       readonly width: number;
       readonly height: number;
+      /** How it was painted: converted by VideoFrame.copyTo, or drawImage where the browser cannot. */
+      readonly painter: 'copyTo' | 'drawImage';
       /** With a probe set: the probed pixels (RGB per x) and when they were painted (ms since the epoch). */
       readonly probe?: readonly number[];
       readonly paintedAt?: number;

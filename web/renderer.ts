@@ -181,7 +181,16 @@ export class Renderer {
           const timestampUs = this.timestamps.get(sequence) ?? 0;
           this.timestamps.delete(sequence);
           const { displayWidth: width, displayHeight: height } = frame;
-          this.emit({ kind: 'shown', sequence, timestampUs, width, height, ...this.readProbe(width) });
+          const painter = this.rgbaCopy ? 'copyTo' : 'drawImage';
+          this.emit({
+            kind: 'shown',
+            sequence,
+            timestampUs,
+            width,
+            height,
+            painter,
+            ...this.readProbe(width),
+          });
           this.paintReadyRects();
         },
         (e: unknown) => {
@@ -230,7 +239,8 @@ export class Renderer {
   private async putConverted(frame: VideoFrame, areas: readonly Area[]): Promise<void> {
     const width = frame.displayWidth;
     const height = frame.displayHeight;
-    if (this.pixels?.width !== width || this.pixels.height !== height) this.pixels = new ImageData(width, height);
+    if (this.pixels?.width !== width || this.pixels.height !== height)
+      this.pixels = new ImageData(width, height);
     const box = evenBoundingBox(areas, width, height);
     const options = {
       rect: box,

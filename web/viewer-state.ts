@@ -24,6 +24,8 @@ export interface ViewerState {
   frameLatencyMs: number | undefined;
   reconnects: number;
   decoder: 'worker' | 'page' | undefined;
+  /** How video frames reach the canvas (docs/protocol.md "Painting"); undefined before the first frame. */
+  painter: 'copyTo' | 'drawImage' | undefined;
   cursor: string;
   clipboardText: string;
 }

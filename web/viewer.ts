@@ -80,6 +80,7 @@ export class Viewer {
       frameLatencyMs: undefined,
       reconnects: 0,
       decoder: undefined,
+      painter: undefined,
       cursor: 'default',
       clipboardText: '',
     };
@@ -247,6 +248,7 @@ export class Viewer {
         this.stats.shown(m.timestampUs);
         this.state.framesDecoded++;
         this.state.lastFrameSeq = m.sequence;
+        this.state.painter = m.painter;
         if (m.width !== this.state.remoteWidth || m.height !== this.state.remoteHeight)
           this.display.setRemoteSize(m.width, m.height);
         this.send({ type: 'frame-shown', sequence: m.sequence, timestampUs: m.timestampUs });
