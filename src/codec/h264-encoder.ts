@@ -8,6 +8,7 @@ import type { Readable, Writable } from 'node:stream';
 import { DcvError } from '../errors.js';
 import { FlvH264Demuxer, type AccessUnit } from './flv-h264-demuxer.js';
 import { rawVideoInputArgs } from './ffmpeg-raw-input.js';
+import { LIBX264, type H264EncoderKind } from './h264-encoder-choice.js';
 
 /**
  * One frame inside ffmpeg at a time. A second one queued in the pipe only waits behind the first, so it
@@ -40,8 +41,10 @@ export interface H264EncoderOptions {
   pixFmt: 'bgr0' | 'rgb0' | '0rgb' | '0bgr';
   /** A keyframe at least every this many frames (default 300) so a lost frame heals. */
   keyframeInterval?: number;
-  /** libx264 constant rate factor (default 23; lower is better and bigger). */
+  /** libx264 constant rate factor, or a hardware encoder's QP (default 23; lower is better and bigger). */
   crf?: number;
+  /** The ffmpeg encoder (default libx264; see h264-encoder-choice.ts). */
+  kind?: H264EncoderKind;
   ffmpegPath?: string;
 }
 
@@ -183,7 +186,6 @@ class FfmpegH264 {
   private ended = false;
 
   constructor(o: H264EncoderOptions) {
-    const gop = String(o.keyframeInterval ?? 300);
     // Sliced threads cost ~20% more CPU per frame than one thread (x264 splits the picture and syncs per
     // frame): 1080p from a pipe, 22.7 ms CPU per frame at threads=auto (2 here) vs 19.2 ms at 1. Up to a
     // 1080p screen one thread keeps up, so more only burn CPU the viewer, Xvfb and the apps need; bigger
@@ -192,37 +194,15 @@ class FfmpegH264 {
       availableParallelism(),
       Math.max(1, Math.ceil((o.width * o.height) / PIXELS_PER_THREAD)),
     );
+    const kind = o.kind ?? LIBX264;
     const args = [
+      ...kind.globalArgs,
       ...rawVideoInputArgs(o.pixFmt, o.width, o.height),
       '-framerate',
       '30',
       '-i',
       'pipe:0',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-tune',
-      'zerolatency',
-      '-pix_fmt',
-      'yuv420p',
-      // The bgr0 → yuv420p conversion is the same size, so the scaler only subsamples chroma: point sampling
-      // does it in ~2.5 ms less per 1080p frame than the default bicubic filter (22.7 → 20.0 ms CPU per frame
-      // with the encode), and the picture is refined to lossless once it settles anyway.
-      '-sws_flags',
-      'neighbor',
-      '-threads',
-      String(threads),
-      '-bf',
-      '0',
-      '-crf',
-      String(o.crf ?? 23),
-      '-g',
-      gop,
-      '-keyint_min',
-      gop,
-      '-sc_threshold',
-      '0',
+      ...kind.outputArgs({ quality: o.crf ?? 23, gop: o.keyframeInterval ?? 300, threads }),
       // Frames come when the screen changes, not at a fixed rate: keep every one, invent none.
       '-fps_mode',
       'passthrough',

@@ -1,9 +1,9 @@
 // One-shot screenshot of a session: reads its Xvfb framebuffer and has ffmpeg scale it down (keeping the
 // aspect ratio, never up) and encode it as PNG or JPEG. Used by `dcv get-screenshot`.
-import { spawn } from 'node:child_process';
 import { DcvError } from '../errors.js';
 import { Framebuffer } from '../display/framebuffer.js';
 import { rawVideoInputArgs } from './ffmpeg-raw-input.js';
+import { runFfmpeg } from './run-ffmpeg.js';
 
 export interface ScreenshotOptions {
   /** Largest width of the image; the screen is scaled down to fit, never up. */
@@ -48,7 +48,7 @@ export async function captureScreenshot(
     ...outputArgs(width, height, format, options),
   ];
   // -nostdin only stops ffmpeg reading keyboard commands; pipe:0 is still the input.
-  return runFfmpeg(options.ffmpegPath ?? 'ffmpeg', args, pixels);
+  return encode(options.ffmpegPath ?? 'ffmpeg', args, pixels);
 }
 
 /**
@@ -78,7 +78,7 @@ export async function captureDisplayScreenshot(
   ];
   const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', DISPLAY: display };
   if (xauthority !== '') env['XAUTHORITY'] = xauthority;
-  return runFfmpeg(options.ffmpegPath ?? 'ffmpeg', args, Buffer.alloc(0), env);
+  return encode(options.ffmpegPath ?? 'ffmpeg', args, Buffer.alloc(0), env);
 }
 
 /** Scale down to fit (never up), keep the aspect ratio, encode one PNG or JPEG to stdout. */
@@ -103,37 +103,18 @@ function outputArgs(
   return [...(filters.length ? ['-vf', filters.join(',')] : []), '-frames:v', '1', ...codecArgs, 'pipe:1'];
 }
 
-function runFfmpeg(bin: string, args: string[], input: Buffer, env?: NodeJS.ProcessEnv): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'], ...(env ? { env } : {}) });
-    const out: Buffer[] = [];
-    let err = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => {
-      if (err.length < 4000) err += d.toString();
-    });
-    child.stdin.on('error', () => {
-      /* ffmpeg exited early; the exit handler reports why */
-    });
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(new DcvError('SCREENSHOT_FAILED', `Cannot run ${bin}: ${e.message}. Install ffmpeg.`));
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const data = Buffer.concat(out);
-      if (code === 0 && data.length > 0) resolve(data);
-      else
-        reject(
-          new DcvError(
-            'SCREENSHOT_FAILED',
-            `ffmpeg could not encode the screenshot (${signal ?? `exit ${code}`}): ${err.trim() || 'no output'}`,
-          ),
-        );
-    });
-    child.stdin.end(input);
-  });
+async function encode(bin: string, args: string[], input: Buffer, env?: NodeJS.ProcessEnv): Promise<Buffer> {
+  let r;
+  try {
+    r = await runFfmpeg(bin, args, input, { timeoutMs: TIMEOUT_MS, ...(env ? { env } : {}) });
+  } catch (e) {
+    throw new DcvError('SCREENSHOT_FAILED', `Cannot run ${bin}: ${(e as Error).message}. Install ffmpeg.`);
+  }
+  if (r.code === 0 && r.stdout.length > 0) return r.stdout;
+  throw new DcvError(
+    'SCREENSHOT_FAILED',
+    `ffmpeg could not encode the screenshot (${r.signal ?? `exit ${r.code}`}): ${r.stderr.trim() || 'no output'}`,
+  );
 }
 
 function checkSizes(options: ScreenshotOptions): void {

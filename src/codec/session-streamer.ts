@@ -6,6 +6,7 @@ import { Framebuffer, type Rect } from '../display/framebuffer.js';
 import type { InputInjector } from '../display/input-injector.js';
 import { XConnection, type CursorShape } from '../display/x-connection.js';
 import { H264Encoder, type EncodedFrame } from './h264-encoder.js';
+import type { H264EncoderKind } from './h264-encoder-choice.js';
 import { encodePng } from './png-encoder.js';
 import { DirtyRegion } from './region.js';
 
@@ -56,6 +57,8 @@ export interface SessionStreamerOptions {
   ffmpegPath?: string;
   /** libx264 CRF (default 23). */
   crf?: number;
+  /** The ffmpeg H.264 encoder (default libx264). */
+  encoder?: H264EncoderKind;
 }
 
 export interface SessionStreamerEvents {
@@ -181,6 +184,7 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
       pixFmt: this.fb.format.pixFmt,
       ...(this.options.ffmpegPath ? { ffmpegPath: this.options.ffmpegPath } : {}),
       ...(this.options.crf !== undefined ? { crf: this.options.crf } : {}),
+      ...(this.options.encoder ? { kind: this.options.encoder } : {}),
     });
     enc.on('frame', (f) => this.onEncoded(f));
     enc.on('error', (e) => {

@@ -6,9 +6,19 @@ import type { HostPaths } from '../host-paths.js';
 import type { DcvConfig } from '../config/index.js';
 import { captureDisplayScreenshot, captureScreenshot } from '../codec/screenshot.js';
 import { SERVER_VERSION } from '../version/current.js';
-import { isAdministrator, SessionTable, type Caller, type SessionSettings } from '../session/session-table.js';
+import {
+  isAdministrator,
+  SessionTable,
+  type Caller,
+  type SessionSettings,
+} from '../session/session-table.js';
 import type { Session } from '../session/session.js';
-import { describeSession, type ControlMethod, type ScreenshotResult, type SessionDescription } from './control-api.js';
+import {
+  describeSession,
+  type ControlMethod,
+  type ScreenshotResult,
+  type SessionDescription,
+} from './control-api.js';
 import { ControlSocketServer } from './control-socket.js';
 import { Logger, parseLogLevel } from './logger.js';
 import { claimPidFile, releasePidFile } from './pid-file.js';
@@ -18,6 +28,7 @@ import { ViewerHub } from './viewer-hub.js';
 import { WebEndpoint } from './web-endpoint.js';
 import type { SessionMedia } from './session-media.js';
 import { openSessionMedia } from './session-media-x11.js';
+import { chooseH264Encoder, type H264EncoderKind } from '../codec/h264-encoder-choice.js';
 import { admitSession, evaluateLicense, licenseRefusal, type LicenseStatus } from './license-gate.js';
 import { handlePermissionRequest } from './permission-requests.js';
 
@@ -50,6 +61,8 @@ export class DcvServer {
   private web: WebEndpoint | null = null;
   private viewers: ViewerHub | null = null;
   private readonly media = new Map<string, Promise<SessionMedia>>();
+  /** The H.264 encoder of every session's video, chosen when the first viewer connects (see h264Encoder). */
+  private encoder: Promise<H264EncoderKind> | null = null;
 
   private constructor(
     readonly paths: HostPaths,
@@ -70,7 +83,9 @@ export class DcvServer {
     const sessionLog = log.child('session');
     const sessions = new SessionTable(sessionSettings(config, paths), {
       created: (s) =>
-        sessionLog.info(`Session '${s.id}' created (owner:${s.owner} type:${s.type} display:${s.x11Display})`),
+        sessionLog.info(
+          `Session '${s.id}' created (owner:${s.owner} type:${s.type} display:${s.x11Display})`,
+        ),
       ended: (s, reason) => {
         sessionLog.info(`Session '${s.id}' ended: ${reason}`);
         server.sessionEnded(s);
@@ -97,7 +112,9 @@ export class DcvServer {
       );
       await server.startWebEndpoint();
       await server.createAutomaticConsoleSession();
-      log.info(`dcvserver ready; control socket ${paths.controlSocket}; web on ${server.web?.addresses.join(', ')}`);
+      log.info(
+        `dcvserver ready; control socket ${paths.controlSocket}; web on ${server.web?.addresses.join(', ')}`,
+      );
       return server;
     } catch (e) {
       await server.stop('start failed');
@@ -117,17 +134,40 @@ export class DcvServer {
       mediaFor: (session) => this.mediaFor(session),
       licenseRefusal: () => this.connectionRefusal(),
     });
-    this.web = await WebEndpoint.start({ config: this.config, tls, sessions: this.sessions, viewers: this.viewers, log: viewerLog });
+    this.web = await WebEndpoint.start({
+      config: this.config,
+      tls,
+      sessions: this.sessions,
+      viewers: this.viewers,
+      log: viewerLog,
+    });
   }
 
   private mediaFor(session: Session): Promise<SessionMedia> {
     let m = this.media.get(session.id);
     if (m === undefined) {
-      m = openSessionMedia(session, this.config, this.log.child('media'));
+      m = this.h264Encoder().then((encoder) =>
+        openSessionMedia(session, this.config, encoder, this.log.child('media')),
+      );
       this.media.set(session.id, m);
       m.catch(() => this.media.delete(session.id));
     }
     return m;
+  }
+
+  /**
+   * A hardware encoder when this host has one that works, else libx264; probed once (a test frame per
+   * candidate), on first use, so a server nobody views never runs the probes.
+   */
+  private h264Encoder(): Promise<H264EncoderKind> {
+    this.encoder ??= chooseH264Encoder().then(({ kind, passedOver }) => {
+      const others = passedOver.length > 0 ? `; not used: ${passedOver.join('; ')}` : '';
+      this.log
+        .child('media')
+        .info(`H.264 encoder: ${kind.name}${kind.hardware ? ' (hardware)' : ''}${others}`);
+      return kind;
+    });
+    return this.encoder;
   }
 
   private sessionEnded(s: Session): void {
@@ -142,7 +182,12 @@ export class DcvServer {
    * restart) and logs when the verdict changes.
    */
   async checkLicense(): Promise<LicenseStatus> {
-    const status = await evaluateLicense(this.paths, this.config.license['license-file'], SERVER_VERSION, new Date());
+    const status = await evaluateLicense(
+      this.paths,
+      this.config.license['license-file'],
+      SERVER_VERSION,
+      new Date(),
+    );
     const log = this.log.child('license');
     if (this.license === null || this.license.reason !== status.reason) {
       if (status.usable) log.info(status.reason);
@@ -239,7 +284,9 @@ export class DcvServer {
         const connection = num('connection');
         if (connection === undefined) throw new DcvError('USAGE', 'A connection id is required.');
         this.viewers?.closeConnection(id(), connection);
-        this.log.info(`Connection ${connection} of session '${id()}' closed by ${caller.name} (uid ${caller.uid})`);
+        this.log.info(
+          `Connection ${connection} of session '${id()}' closed by ${caller.name} (uid ${caller.uid})`,
+        );
         return null;
       }
       case 'create-viewer-token': {
@@ -247,9 +294,13 @@ export class DcvServer {
         // upgrade's smoke test) open a session over the viewer protocol without anyone's password.
         const s = this.sessions.get(caller, id());
         if (!isAdministrator(caller) && s.owner !== caller.name) {
-          throw new DcvError('PERMISSION_DENIED', `Only root or the owner of '${s.id}' may ask for a viewer token.`);
+          throw new DcvError(
+            'PERMISSION_DENIED',
+            `Only root or the owner of '${s.id}' may ask for a viewer token.`,
+          );
         }
-        if (this.viewers === null) throw new DcvError('SERVER_NOT_RUNNING', 'The viewer endpoint is not running.');
+        if (this.viewers === null)
+          throw new DcvError('SERVER_NOT_RUNNING', 'The viewer endpoint is not running.');
         return { token: this.viewers.auth.tickets.issue(caller.name) };
       }
       case 'get-screenshot': {
@@ -267,7 +318,12 @@ export class DcvServer {
       }
       case 'get-permissions': // issue 5: src/server/permission-requests.ts
       case 'set-permissions':
-        return handlePermissionRequest({ sessions: this.sessions, viewers: this.viewers, log: this.log }, caller, method, p);
+        return handlePermissionRequest(
+          { sessions: this.sessions, viewers: this.viewers, log: this.log },
+          caller,
+          method,
+          p,
+        );
       default:
         throw new DcvError('USAGE', `Unknown request '${String(method)}'.`);
     }
@@ -280,7 +336,9 @@ export class DcvServer {
       await this.control?.close();
       await this.web?.close();
       await this.sessions.closeAll();
-      await Promise.all([...this.media.values()].map((m) => m.then((x) => x.dispose()).catch(() => undefined)));
+      await Promise.all(
+        [...this.media.values()].map((m) => m.then((x) => x.dispose()).catch(() => undefined)),
+      );
       releasePidFile(this.paths.pidFile);
       this.log.info('dcvserver stopped');
       await this.log.close();

@@ -2,6 +2,7 @@
 // cursor) shared by every viewer, and XTEST input. Translates between the streamer and the viewer seam.
 import type { DcvConfig } from '../config/index.js';
 import { SessionStreamer, type StreamSubscriber } from '../codec/session-streamer.js';
+import type { H264EncoderKind } from '../codec/h264-encoder-choice.js';
 import type { CursorShape } from '../display/x-connection.js';
 import { WHEEL_NOTCH } from '../protocol/index.js';
 import type { Session } from '../session/session.js';
@@ -81,7 +82,11 @@ class StreamedSessionMedia implements SessionMedia {
 
   pointer(x: number, y: number, buttons: number): void {
     const { width, height } = this.streamer.size;
-    this.streamer.input.pointer(Math.min(Math.max(0, x), width - 1), Math.min(Math.max(0, y), height - 1), buttons);
+    this.streamer.input.pointer(
+      Math.min(Math.max(0, x), width - 1),
+      Math.min(Math.max(0, y), height - 1),
+      buttons,
+    );
   }
 
   wheel(dx: number, dy: number): void {
@@ -110,15 +115,23 @@ class StreamedSessionMedia implements SessionMedia {
   }
 }
 
-export async function openSessionMedia(session: Session, config: DcvConfig, log: Logger): Promise<SessionMedia> {
+export async function openSessionMedia(
+  session: Session,
+  config: DcvConfig,
+  encoder: H264EncoderKind,
+  log: Logger,
+): Promise<SessionMedia> {
   if (session.framebufferPath === null) {
-    throw new Error(`session '${session.id}' is a console session; streaming a console display is not supported yet`);
+    throw new Error(
+      `session '${session.id}' is a console session; streaming a console display is not supported yet`,
+    );
   }
   const streamer = await SessionStreamer.open({
     display: session.x11Display,
     ...(session.x11Authority !== '' ? { authFile: session.x11Authority } : {}),
     framebufferPath: session.framebufferPath,
     targetFps: config.display['target-fps'],
+    encoder,
   });
   log.info(`Streaming session '${session.id}' from ${session.x11Display}`);
   return new StreamedSessionMedia(streamer, log);

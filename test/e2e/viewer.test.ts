@@ -67,6 +67,9 @@ describe('the browser viewer', () => {
     assert.match(list.stdout, /^Connection: \d+ \(user:root client-address:127\.0\.0\.1:\d+ client-version:2026\.0\.0\)\n$/);
     const json = JSON.parse((await dcv(root, ['describe-session', '-j', 'view-1'])).stdout) as Record<string, unknown>;
     assert.equal(json['num-of-connections'], 1);
+    // The encoder choice is logged once, with why each hardware encoder was not used (none on a plain host).
+    const log = readFileSync(join(root, 'var/log/dcv/server.log'), 'utf8');
+    assert.match(log, /H\.264 encoder: (libx264; not used: h264_nvenc: .+|h264_\w+ \(hardware\))\n/);
   });
 
   test('plain HTTP on the web port is redirected to https, never served', async () => {
