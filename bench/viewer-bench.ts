@@ -162,7 +162,9 @@ async function measure(browser: Browser, peer: Peer, mode: Mode): Promise<Figure
       async () => ((await inst.takeProbes(page)).length > 0 ? true : undefined),
       30_000,
     );
-    await sleep(mode === 'idle' ? 3000 : 1500);
+    // An idle session is measured once it is settled: past the viewer's join (key frame, whole-screen
+    // refinement) and past V8's memory reducer, which compacts a new server's heap ~8 s after its start.
+    await sleep(mode === 'idle' ? 10_000 : 1500);
     await inst.takeProbes(page);
     const pids = inst.serverPids();
     const ticks0 = pids.reduce((s, p) => s + cpuTicks(p), 0);

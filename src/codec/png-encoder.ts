@@ -14,9 +14,16 @@ const CHANNELS: Record<string, readonly [number, number, number]> = {
   '0bgr': [3, 2, 1],
 };
 
+/** Reusable memory for the filtered rows; one encode at a time may use it (it is read until the promise settles). */
+export interface PngScratch {
+  rows?: Buffer;
+}
+
 /**
  * PNG of a w×h block of 4-byte pixels (tightly packed, w*4 bytes per row). Rows use the Up filter, which
- * suits screen content (runs of identical rows in UI) and costs one subtraction per byte.
+ * suits screen content (runs of identical rows in UI) and costs one subtraction per byte. With `scratch`, the
+ * filtered rows go into memory kept from the previous encode instead of a fresh buffer (a 1080p screen is 6 MB,
+ * and fresh ones of that size make V8 collect garbage on an otherwise idle server).
  */
 export async function encodePng(
   pixels: Buffer,
@@ -24,13 +31,20 @@ export async function encodePng(
   h: number,
   pixFmt: string,
   level = 3,
+  scratch?: PngScratch,
 ): Promise<Buffer> {
   const ch = CHANNELS[pixFmt];
   if (!ch) throw new Error(`unsupported pixel format ${pixFmt}`);
   if (pixels.length < w * h * 4) throw new Error('pixel buffer shorter than the rectangle');
   const [ri, gi, bi] = ch;
   const stride = w * 3 + 1;
-  const raw = Buffer.allocUnsafe(stride * h);
+  let raw: Buffer;
+  if (scratch === undefined) raw = Buffer.allocUnsafe(stride * h);
+  else {
+    if (scratch.rows === undefined || scratch.rows.length < stride * h)
+      scratch.rows = Buffer.allocUnsafe(stride * h);
+    raw = scratch.rows.subarray(0, stride * h);
+  }
   for (let y = 0; y < h; y++) {
     const o = y * stride;
     const s = y * w * 4;

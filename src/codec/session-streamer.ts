@@ -7,7 +7,7 @@ import type { InputInjector } from '../display/input-injector.js';
 import { XConnection, type CursorShape } from '../display/x-connection.js';
 import { H264Encoder, type EncodedFrame } from './h264-encoder.js';
 import type { H264EncoderKind } from './h264-encoder-choice.js';
-import { encodePng } from './png-encoder.js';
+import { encodePng, type PngScratch } from './png-encoder.js';
 import { DirtyRegion } from './region.js';
 
 /** A video frame as sent to a viewer: the access unit plus the screen areas it changed. */
@@ -94,6 +94,8 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
   private settleTimer: NodeJS.Timeout | undefined;
   private paceTimer: NodeJS.Timeout | undefined;
   private refining = false;
+  /** Memory the refinements reuse: a whole screen's pixels and PNG rows (see encodePng). */
+  private readonly refineScratch: PngScratch & { pixels?: Buffer } = {};
   private readonly sinceRefine = new DirtyRegion();
   /** Damage rectangles of the frames inside the encoder, oldest first (access units come back in order). */
   private inFlightRects: Rect[][] = [];
@@ -326,8 +328,13 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
   private async encodeRects(rects: Rect[]): Promise<LosslessRect[]> {
     const out: LosslessRect[] = [];
     for (const r of rects) {
-      const pixels = this.fb.readRect(r);
-      out.push({ ...r, png: await encodePng(pixels, r.w, r.h, this.fb.format.pixFmt) });
+      // One refinement at a time (see refine), so the scratch memory is never shared.
+      const pixels = this.fb.readRect(r, this.refineScratch.pixels);
+      if (pixels.length > (this.refineScratch.pixels?.length ?? 0)) this.refineScratch.pixels = pixels;
+      out.push({
+        ...r,
+        png: await encodePng(pixels, r.w, r.h, this.fb.format.pixFmt, 3, this.refineScratch),
+      });
     }
     return out;
   }
