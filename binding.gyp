@@ -11,6 +11,14 @@
       "sources": ["native/pam-authenticate.c"],
       "cflags": ["-Wall", "-Wextra", "-O2"],
       "libraries": ["-lpam"]
+    },
+    # Screen pixels to I420 for the H.264 encoders (libyuv); the encoder falls back to ffmpeg's own
+    # conversion when this module cannot load.
+    {
+      "target_name": "opendcv_yuv",
+      "sources": ["native/yuv-convert.c"],
+      "cflags": ["-Wall", "-Wextra", "-O2"],
+      "libraries": ["-lyuv"]
     }
   ]
 }

@@ -85,3 +85,50 @@ test('a missing ffmpeg is ENCODER_FAILED, and the encoder stops respawning it', 
     enc.dispose();
   }
 });
+
+test('frames converted to I420 by libyuv and by ffmpeg decode to the same colours, in both pixel orders', async () => {
+  // Quadrants of four colours, so chroma at the borders and a wrong byte order both show.
+  const colours: [number, number, number][] = [
+    [255, 0, 0],
+    [0, 200, 0],
+    [30, 60, 250],
+    [240, 240, 40],
+  ];
+  function quadrants(order: 'bgr0' | 'rgb0'): Buffer {
+    const buf = Buffer.alloc(W * H * 4);
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++) {
+        const [r, g, b] = colours[(y < H / 2 ? 0 : 2) + (x < W / 2 ? 0 : 1)]!;
+        const o = (y * W + x) * 4;
+        buf.set(order === 'bgr0' ? [b, g, r, 0] : [r, g, b, 0], o);
+      }
+    return buf;
+  }
+  for (const pixFmt of ['bgr0', 'rgb0'] as const) {
+    const decoded: Buffer[] = [];
+    for (const nativeConversion of [true, false]) {
+      const enc = new H264Encoder({ width: W, height: H, pixFmt, nativeConversion });
+      try {
+        // The native module is part of the build (binding.gyp, libyuv-dev in scripts/debian-packages.txt).
+        assert.equal(enc.inputFormat, nativeConversion ? 'yuv420p' : pixFmt);
+        const got = next(enc);
+        enc.encode(quadrants(pixFmt), 0);
+        const d = decodeH264(Buffer.from((await got).data), W, H);
+        assert.equal(d.frames, 1, d.stderr);
+        decoded.push(d.last!);
+      } finally {
+        enc.dispose();
+      }
+    }
+    for (const [i, [x, y]] of [
+      [W / 4, H / 4],
+      [(3 * W) / 4, H / 4],
+      [W / 4, (3 * H) / 4],
+      [(3 * W) / 4, (3 * H) / 4],
+    ].entries()) {
+      const [byLibyuv, byFfmpeg] = decoded.map((rgb) => rgbAt(rgb, W, x!, y!));
+      assert.ok(near(byLibyuv!, colours[i]!, 10), `${pixFmt} libyuv ${byLibyuv} vs ${colours[i]}`);
+      assert.ok(near(byLibyuv!, byFfmpeg!, 6), `${pixFmt} libyuv ${byLibyuv} vs ffmpeg ${byFfmpeg}`);
+    }
+  }
+});
