@@ -10,6 +10,15 @@ declare module 'x11' {
     root_visual: number;
     white_pixel: number;
     black_pixel: number;
+    /** depth → visual id → visual. */
+    depths?: Record<number, Record<number, X11Visual>>;
+  }
+  export interface X11Visual {
+    vid: number;
+    class: number;
+    red_mask: number;
+    green_mask: number;
+    blue_mask: number;
   }
   export interface X11Display {
     client: X11Client;
@@ -17,6 +26,10 @@ declare module 'x11' {
     min_keycode: number;
     max_keycode: number;
     max_request_length?: number;
+    /** 0 LSBFirst, 1 MSBFirst. */
+    image_byte_order?: number;
+    /** depth → pixmap format. */
+    format?: Record<number, { bits_per_pixel: number; scanline_pad: number }>;
   }
   export interface X11Event {
     name?: string;
@@ -100,6 +113,16 @@ declare module 'x11' {
       cb: Callback<{ width: number; height: number; x: number; y: number }>,
     ): void;
     InternAtom(onlyIfExists: boolean, name: string, cb: Callback<number>): void;
+    GetImage(
+      format: number,
+      drawable: number,
+      x: number,
+      y: number,
+      width: number,
+      height: number,
+      planeMask: number,
+      cb: Callback<{ depth: number; visualId: number; data: Buffer }>,
+    ): void;
     terminate(): void;
   }
 

@@ -2,7 +2,8 @@
 // every subscriber; once the screen settles, the regions changed since the last refinement go out as
 // lossless PNG rectangles. Owns the session's X connection, framebuffer, encoder and timers.
 import { EventEmitter } from 'node:events';
-import { Framebuffer, type Rect } from '../display/framebuffer.js';
+import { Framebuffer, type Rect, type ScreenPixels } from '../display/framebuffer.js';
+import { XImageScreen } from '../display/x-image-screen.js';
 import type { InputInjector } from '../display/input-injector.js';
 import { XConnection, type CursorShape } from '../display/x-connection.js';
 import { H264Encoder, type EncodedFrame } from './h264-encoder.js';
@@ -48,8 +49,11 @@ export interface StreamSubscriber {
 export interface SessionStreamerOptions {
   display: string;
   authFile?: string;
-  /** DIR/Xvfb_screen0 of the session's Xvfb. */
-  framebufferPath: string;
+  /**
+   * DIR/Xvfb_screen0 of the session's Xvfb. Without it (a console session's display) the screen is read with
+   * X GetImage, damaged areas only.
+   */
+  framebufferPath?: string;
   /** `[display] target-fps`: frames per second at most; -1 (auto) or 0 (unlimited) means as fast as the viewers show frames, up to 60. */
   targetFps?: number;
   /** Still time before the lossless refinement (default 250 ms). */
@@ -104,7 +108,7 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
 
   private constructor(
     private readonly conn: XConnection,
-    private readonly fb: Framebuffer,
+    private readonly fb: ScreenPixels,
     private readonly options: SessionStreamerOptions,
   ) {
     super();
@@ -128,7 +132,8 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
   }
 
   static async open(options: SessionStreamerOptions): Promise<SessionStreamer> {
-    const fb = Framebuffer.open(options.framebufferPath);
+    const file =
+      options.framebufferPath !== undefined ? Framebuffer.open(options.framebufferPath) : undefined;
     let conn: XConnection;
     try {
       conn = await XConnection.open({
@@ -136,10 +141,21 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
         ...(options.authFile ? { authFile: options.authFile } : {}),
       });
     } catch (e) {
-      fb.dispose();
+      file?.dispose();
       throw e;
     }
-    return new SessionStreamer(conn, fb, options);
+    try {
+      return new SessionStreamer(conn, file ?? new XImageScreen(conn), options);
+    } catch (e) {
+      conn.dispose();
+      file?.dispose();
+      throw e;
+    }
+  }
+
+  /** Where the pixels come from, for the server log. */
+  get source(): string {
+    return this.fb instanceof Framebuffer ? 'the Xvfb framebuffer' : 'X GetImage';
   }
 
   /** Keyboard and pointer injection into this session. */
@@ -240,6 +256,9 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
       if (this.disposed) return;
       if (!full && rects.length === 0) return;
       this.clearSettle();
+      const screen = { x: 0, y: 0, w: this.fb.width, h: this.fb.height };
+      await this.fb.update(full ? [screen] : rects);
+      if (this.disposed) return;
       const captureTime = performance.now();
       this.lastCaptureAt = captureTime;
       // The encoder holds one frame at a time (at most two, were that raised), so two buffers in turn are
@@ -247,7 +266,7 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
       const i = this.nextBuf;
       this.nextBuf = (i + 1) % this.frameBufs.length;
       const buf = (this.frameBufs[i] = this.fb.readFull(this.frameBufs[i]));
-      this.inFlightRects.push(full ? [{ x: 0, y: 0, w: this.fb.width, h: this.fb.height }] : rects);
+      this.inFlightRects.push(full ? [screen] : rects);
       this.sinceRefine.addAll(rects);
       this.encoder.encode(buf, captureTime);
     } catch (e) {

@@ -64,8 +64,27 @@ export function parseXwdHeader(header: Buffer, fileSize: number, path: string): 
   return { width, height, depth, bitsPerPixel, bytesPerLine, pixelOffset, pixFmt };
 }
 
+/**
+ * A screen's pixels as the streamer reads them: an Xvfb framebuffer file (virtual sessions), or a copy kept
+ * up to date with X GetImage (a console session's display, which has no such file; see x-image-screen.ts).
+ */
+export interface ScreenPixels {
+  readonly format: FramebufferFormat;
+  readonly width: number;
+  readonly height: number;
+  /** Makes these areas' pixels current before they are read (a framebuffer file always is). */
+  update(rects: readonly Rect[]): Promise<void>;
+  /** The whole screen, tightly packed (width*4 bytes per row), in `into` when it is big enough. */
+  readFull(into?: Buffer): Buffer;
+  /** A rectangle, tightly packed, in `into` when it is big enough. */
+  readRect(rect: Rect, into?: Buffer): Buffer;
+  /** After a screen size change; true when the geometry changed. */
+  refresh(): boolean;
+  dispose(): void;
+}
+
 /** An open Xvfb framebuffer file. Owns its file descriptor; dispose() closes it. */
-export class Framebuffer {
+export class Framebuffer implements ScreenPixels {
   private fd: number;
   private fmt: FramebufferFormat;
   private disposed = false;
@@ -100,6 +119,11 @@ export class Framebuffer {
 
   get format(): FramebufferFormat {
     return this.fmt;
+  }
+
+  /** Xvfb writes the file as it draws: nothing to fetch. */
+  update(): Promise<void> {
+    return Promise.resolve();
   }
 
   get width(): number {

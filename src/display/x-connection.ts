@@ -165,6 +165,33 @@ export class XConnection extends EventEmitter<XConnectionEvents> {
     return out;
   }
 
+  /**
+   * The root window's pixels in `r` (ZPixmap), or a DcvError naming what is unsupported: the screen must be
+   * 24-bit colour at 32 bits per pixel, as every X server on a PC is.
+   */
+  async getImage(r: Rect): Promise<Buffer> {
+    const img = await call<{ data: Buffer }>((cb) =>
+      this.client.GetImage(2, this.root, r.x, r.y, r.w, r.h, 0xffffffff, cb as never),
+    );
+    return img.data;
+  }
+
+  /** The memory order of the root window's pixels as ffmpeg names it, or why they cannot be streamed. */
+  pixelFormat(): 'bgr0' | 'rgb0' | '0rgb' | '0bgr' {
+    const screen = this.xdisplay.screen[0]!;
+    const depth = screen.root_depth;
+    const visual = screen.depths?.[depth]?.[screen.root_visual];
+    const bpp = this.xdisplay.format?.[depth]?.bits_per_pixel;
+    const lsbFirst = (this.xdisplay.image_byte_order ?? 0) === 0;
+    const unsupported = (why: string): DcvError =>
+      new DcvError('FRAMEBUFFER_UNSUPPORTED', `The X display's screen cannot be streamed: ${why}.`);
+    if ((depth !== 24 && depth !== 32) || bpp !== 32)
+      throw unsupported(`depth ${depth} at ${bpp ?? '?'} bits per pixel`);
+    if (visual?.red_mask === 0xff0000 && visual.blue_mask === 0xff) return lsbFirst ? 'bgr0' : '0rgb';
+    if (visual?.red_mask === 0xff && visual.blue_mask === 0xff0000) return lsbFirst ? 'rgb0' : '0bgr';
+    throw unsupported('its visual is not 8-bit RGB');
+  }
+
   /** The current cursor image (straight RGBA) and hotspot. */
   async getCursor(): Promise<CursorShape> {
     const img = await call<import('x11').CursorImage>((cb) => this.fixes.GetCursorImage(cb));

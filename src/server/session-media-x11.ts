@@ -121,18 +121,13 @@ export async function openSessionMedia(
   encoder: H264EncoderKind,
   log: Logger,
 ): Promise<SessionMedia> {
-  if (session.framebufferPath === null) {
-    throw new Error(
-      `session '${session.id}' is a console session; streaming a console display is not supported yet`,
-    );
-  }
   const streamer = await SessionStreamer.open({
     display: session.x11Display,
     ...(session.x11Authority !== '' ? { authFile: session.x11Authority } : {}),
-    framebufferPath: session.framebufferPath,
+    ...(session.framebufferPath !== null ? { framebufferPath: session.framebufferPath } : {}),
     targetFps: config.display['target-fps'],
     encoder,
   });
-  log.info(`Streaming session '${session.id}' from ${session.x11Display}`);
+  log.info(`Streaming session '${session.id}' from ${session.x11Display} (${streamer.source})`);
   return new StreamedSessionMedia(streamer, log);
 }

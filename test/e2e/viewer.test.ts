@@ -2,6 +2,7 @@
 // Chromium; typing and clicking in the page reach the session, and the canvas shows the session's pixels.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
@@ -64,8 +65,14 @@ describe('the browser viewer', () => {
     assert.equal(s.remoteWidth, W);
     assert.equal(s.remoteHeight, H);
     const list = await dcv(root, ['list-connections', 'view-1']);
-    assert.match(list.stdout, /^Connection: \d+ \(user:root client-address:127\.0\.0\.1:\d+ client-version:2026\.0\.0\)\n$/);
-    const json = JSON.parse((await dcv(root, ['describe-session', '-j', 'view-1'])).stdout) as Record<string, unknown>;
+    assert.match(
+      list.stdout,
+      /^Connection: \d+ \(user:root client-address:127\.0\.0\.1:\d+ client-version:2026\.0\.0\)\n$/,
+    );
+    const json = JSON.parse((await dcv(root, ['describe-session', '-j', 'view-1'])).stdout) as Record<
+      string,
+      unknown
+    >;
     assert.equal(json['num-of-connections'], 1);
     // The encoder choice is logged once, with why each hardware encoder was not used (none on a plain host).
     const log = readFileSync(join(root, 'var/log/dcv/server.log'), 'utf8');
@@ -87,7 +94,9 @@ describe('the browser viewer', () => {
     await page.keyboard.type(`echo "typed in the browser" > ${typedFile}`);
     await page.keyboard.press('Enter');
     const text = await waitFor('the file the shell writes', () =>
-      existsSync(typedFile) && readFileSync(typedFile, 'utf8').length > 0 ? readFileSync(typedFile, 'utf8') : undefined,
+      existsSync(typedFile) && readFileSync(typedFile, 'utf8').length > 0
+        ? readFileSync(typedFile, 'utf8')
+        : undefined,
     );
     assert.equal(text, 'typed in the browser\n');
   });
@@ -104,7 +113,10 @@ describe('the browser viewer', () => {
     // xev: "ButtonPress event, serial …, (X,Y), root:(X,Y), state 0x0, button 1, …"
     const at = /ButtonPress event[^]*?root:\((\d+),(\d+)\)/.exec(log);
     assert.ok(at !== null, log);
-    assert.ok(Math.abs(Number(at[1]) - 900) <= 2 && Math.abs(Number(at[2]) - 700) <= 2, `click at ${at[1]},${at[2]}`);
+    assert.ok(
+      Math.abs(Number(at[1]) - 900) <= 2 && Math.abs(Number(at[2]) - 700) <= 2,
+      `click at ${at[1]},${at[2]}`,
+    );
   });
 
   test("the canvas shows the session's pixels, as dcv get-screenshot does", async () => {
@@ -120,12 +132,19 @@ describe('the browser viewer', () => {
     assert.ok(diff < 2, `mean absolute difference ${diff.toFixed(2)} per channel`);
     // And it is not a uniform frame: the terminal text and the blue root both appear.
     const blue = [0x33, 0x66, 0x99];
-    const px = (x: number, y: number): number[] => [...client.rgb.subarray((y * W + x) * 3, (y * W + x) * 3 + 3)];
-    assert.ok(px(1000, 740).every((v, i) => Math.abs(v - blue[i]!) < 6), `root colour, got ${px(1000, 740).join(',')}`);
+    const px = (x: number, y: number): number[] => [
+      ...client.rgb.subarray((y * W + x) * 3, (y * W + x) * 3 + 3),
+    ];
+    assert.ok(
+      px(1000, 740).every((v, i) => Math.abs(v - blue[i]!) < 6),
+      `root colour, got ${px(1000, 740).join(',')}`,
+    );
   });
 
   test('dcv close-connection drops the viewer, which says why', async () => {
-    const list = JSON.parse((await dcv(root, ['list-connections', '-j', 'view-1'])).stdout) as { id: number }[];
+    const list = JSON.parse((await dcv(root, ['list-connections', '-j', 'view-1'])).stdout) as {
+      id: number;
+    }[];
     assert.equal(list.length, 1);
     const r = await dcv(root, ['close-connection', 'view-1', String(list[0]!.id)]);
     assert.equal(r.code, 0, r.stderr);
@@ -135,14 +154,22 @@ describe('the browser viewer', () => {
     });
     assert.equal(s.closeCode, 4008);
     assert.match(s.closeReason ?? '', /administrator/);
-    assert.equal((await dcv(root, ['list-connections', 'view-1'])).stdout, 'There are no connections available.\n');
+    assert.equal(
+      (await dcv(root, ['list-connections', 'view-1'])).stdout,
+      'There are no connections available.\n',
+    );
   });
 
   test('--max-concurrent-clients refuses the viewer past the limit', async () => {
     const init = writeInit(root, 'idle-init', 'exec sleep 600');
-    assert.equal((await dcv(root, ['create-session', '--max-concurrent-clients', '1', '--init', init, 'one-only'])).code, 0);
+    assert.equal(
+      (await dcv(root, ['create-session', '--max-concurrent-clients', '1', '--init', init, 'one-only'])).code,
+      0,
+    );
     const first = await openViewer(browser, `https://127.0.0.1:${port}/#one-only`);
-    await waitFor('the first viewer', async () => ((await viewerState(first)).state === 'connected' ? true : undefined));
+    await waitFor('the first viewer', async () =>
+      (await viewerState(first)).state === 'connected' ? true : undefined,
+    );
     const second = await openViewer(browser, `https://127.0.0.1:${port}/#one-only`);
     // 4007 is worth retrying later (a seat may free up), so the page shows it and keeps trying.
     const s = await waitFor('the second viewer to be refused', async () => {
@@ -165,5 +192,74 @@ describe('the browser viewer', () => {
       return x.state === 'closed' ? x : undefined;
     });
     assert.equal(s.closeCode, 4009);
+  });
+});
+
+describe('the browser viewer on a console session', () => {
+  // The host's own X server, as a physical console would be: started here, without a framebuffer file, so
+  // the server reads the screen with X GetImage.
+  const CW = 800;
+  const CH = 600;
+  let root: string;
+  let port: number;
+  let display: string;
+  let xvfb: ChildProcess;
+  let browser: Browser;
+
+  before(async () => {
+    const n = 150 + Math.floor(Math.random() * 100);
+    display = `:${n}`;
+    xvfb = spawn('Xvfb', [display, '-screen', '0', `${CW}x${CH}x24`, '-nolisten', 'tcp', '-noreset'], {
+      stdio: 'ignore',
+    });
+    await waitFor('the host display', () => (existsSync(`/tmp/.X11-unix/X${n}`) ? true : undefined));
+    execFileSync('xsetroot', ['-display', display, '-solid', '#00ff00']);
+    port = await freePort();
+    root = makeDcvRoot(
+      `[connectivity]\nweb-port=${port}\nweb-listen-endpoints=['127.0.0.1']\n[security]\nauthentication='none'\n` +
+        `[session-management]\nconsole-session-display='${display}'\n`,
+    );
+    assert.equal((await dcvserver(root, ['start'])).code, 0);
+    const created = await dcv(root, ['create-session', '--type', 'console', 'console']);
+    assert.equal(created.code, 0, created.stderr);
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await dcvserver(root, ['stop']);
+    removeDcvRoot(root);
+    xvfb?.kill('SIGTERM');
+  });
+
+  test('streams the display, follows what is painted on it, and matches dcv get-screenshot', async () => {
+    const page = await openViewer(browser, `https://127.0.0.1:${port}/#console`);
+    const s = await waitFor('frames on the canvas', async () => {
+      const v = await viewerState(page);
+      return v.state === 'connected' && v.framesDecoded > 0 ? v : undefined;
+    });
+    assert.deepEqual([s.remoteWidth, s.remoteHeight], [CW, CH]);
+    const centre = async (): Promise<number[]> => {
+      const img = decodeImage(await viewerScreenshot(page));
+      const at = ((CH / 2) * CW + CW / 2) * 3;
+      return [...img.rgb.subarray(at, at + 3)];
+    };
+    await waitFor('green on the canvas', async () => ((await centre())[1]! > 240 ? true : undefined));
+    // A change on the display reaches the page (damage → GetImage of what changed → video).
+    execFileSync('xsetroot', ['-display', display, '-solid', '#cc3311']);
+    await waitFor('the new colour on the canvas', async () => {
+      const [r, g, b] = await centre();
+      return Math.abs(r! - 0xcc) < 8 && Math.abs(g! - 0x33) < 8 && Math.abs(b! - 0x11) < 8 ? true : undefined;
+    });
+    await sleep(1500); // settled: the lossless refinement has landed
+    const shotFile = join(root, 'console.png');
+    assert.equal((await dcv(root, ['get-screenshot', '-o', shotFile, 'console'])).code, 0);
+    const server = decodeImage(readFileSync(shotFile));
+    const client = decodeImage(await viewerScreenshot(page));
+    const diff = meanAbsDiff(client.rgb, server.rgb);
+    assert.ok(diff < 1, `mean absolute difference ${diff.toFixed(2)} per channel`);
+    const log = readFileSync(join(root, 'var/log/dcv/server.log'), 'utf8');
+    assert.match(log, new RegExp(`Streaming session 'console' from ${display} \\(X GetImage\\)`));
+    await page.close();
   });
 });
