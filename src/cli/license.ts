@@ -20,7 +20,7 @@ import {
 import { SERVER_VERSION } from '../version/current.js';
 import { parseVersion } from '../version/version.js';
 import type { CliCommand, CliIo } from './command.js';
-import { parseOptions } from './parse-options.js';
+import { parseOptions, requiredOption } from './parse-options.js';
 
 /** `[license] license-file` from dcv.conf; an absent dcv.conf means the default (empty). */
 export async function readLicenseFileSetting(io: CliIo): Promise<string> {
@@ -153,8 +153,7 @@ const keygenCommand: CliCommand = {
   usage: 'dcv license keygen --out-dir DIR [--name NAME]',
   async run(args, io) {
     const { values } = parseOptions('license keygen', args, { 'out-dir': { type: 'string' }, name: { type: 'string' } }, { min: 0, max: 0, names: '' });
-    const outDir = values['out-dir'];
-    if (typeof outDir !== 'string') throw new DcvError('USAGE', "dcv license keygen: --out-dir DIR is required (see 'dcv license keygen --help').");
+    const outDir = requiredOption('license keygen', 'out-dir', values['out-dir'], 'DIR');
     const name = (values['name'] as string | undefined) ?? 'license-issuer';
     const crypto = webCryptoEd25519();
     const key = await generateIssuerKey(name, crypto);
@@ -203,11 +202,7 @@ const issueCommand: CliCommand = {
       },
       { min: 0, max: 0, names: '' },
     );
-    const need = (n: string): string => {
-      const v = values[n];
-      if (typeof v !== 'string' || v === '') throw new DcvError('USAGE', `dcv license issue: --${n} is required (see 'dcv license issue --help').`);
-      return v;
-    };
+    const need = (n: string): string => requiredOption('license issue', n, values[n]);
     const keyPath = resolve(io.cwd, need('key'));
     const out = resolve(io.cwd, need('output'));
     const versionText = need('version');

@@ -42,6 +42,18 @@ export function integerOption(command: string, name: string, value: string | boo
   return Number(value);
 }
 
+/** A string option the command cannot do without, or a USAGE error: "--session SESSION_ID is required". */
+export function requiredOption(
+  command: string,
+  name: string,
+  value: string | boolean | undefined,
+  placeholder?: string,
+): string {
+  if (typeof value === 'string' && value !== '') return value;
+  const what = placeholder === undefined ? `--${name}` : `--${name} ${placeholder}`;
+  throw new DcvError('USAGE', `dcv ${command}: ${what} is required (see 'dcv ${command} --help').`);
+}
+
 /** parseArgs explains at length; the user needs its first sentence. */
 function firstSentence(message: string): string {
   const m = /^[^\n]*?\.(?=\s|$)/.exec(message);

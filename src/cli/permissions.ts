@@ -8,7 +8,7 @@ import { DcvError } from '../errors.js';
 import type { CliCommand, CliIo } from './command.js';
 import { callServer } from './control-client.js';
 import { formatJsonGlib } from './json-glib.js';
-import { parseOptions } from './parse-options.js';
+import { parseOptions, requiredOption } from './parse-options.js';
 import type { PermissionsDescription } from '../server/permission-requests.js';
 
 /** Reads and parses `path` (relative to the working directory) with everything it imports. */
@@ -34,8 +34,8 @@ export const getPermissions: CliCommand = {
       { session: { type: 'string' }, user: { type: 'string' }, json: { type: 'boolean', short: 'j' } },
       { min: 0, max: 0, names: '' },
     );
-    if (typeof v['session'] !== 'string') throw new DcvError('USAGE', "dcv get-permissions: --session SESSION_ID is required (see 'dcv get-permissions --help').");
-    const d = (await callServer(io, 'get-permissions', { id: v['session'], user: v['user'] })) as PermissionsDescription;
+    const id = requiredOption('get-permissions', 'session', v['session'], 'SESSION_ID');
+    const d = (await callServer(io, 'get-permissions', { id, user: v['user'] })) as PermissionsDescription;
     if (v['json'] === true) io.out(`${formatJsonGlib(d)}\n`);
     else if (d.user !== undefined) io.out(`${d.features?.join(' ') ?? ''}\n`);
     else {
@@ -57,14 +57,14 @@ export const setPermissions: CliCommand = {
       { session: { type: 'string' }, none: { type: 'boolean' }, 'reset-builtin': { type: 'boolean' }, file: { type: 'string' } },
       { min: 0, max: 0, names: '' },
     );
-    if (typeof v['session'] !== 'string') throw new DcvError('USAGE', "dcv set-permissions: --session SESSION_ID is required (see 'dcv set-permissions --help').");
+    const id = requiredOption('set-permissions', 'session', v['session'], 'SESSION_ID');
     const chosen = (['none', 'reset-builtin', 'file'] as const).filter((k) => v[k] !== undefined);
     if (chosen.length !== 1) {
       throw new DcvError('USAGE', 'dcv set-permissions: give exactly one of --none, --reset-builtin or --file PATH.');
     }
     const mode = chosen[0]!;
     const permissions = mode === 'file' ? readPermissionSources(io, String(v['file'])) : undefined;
-    await callServer(io, 'set-permissions', { id: v['session'], mode, permissions });
+    await callServer(io, 'set-permissions', { id, mode, permissions });
     return 0;
   },
 };
