@@ -3,7 +3,7 @@
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { loadDcvConf } from '../config/index.js';
-import { DcvError } from '../errors.js';
+import { DcvError, errorCatalogue } from '../errors.js';
 import { parseCalendarDate, formatCalendarDate } from '../license/calendar-date.js';
 import { webCryptoEd25519 } from '../license/ed25519.js';
 import { formatPrivateKeyFile, formatPublicKeyFile, parsePrivateKeyFile } from '../license/issuer-key.js';
@@ -20,6 +20,7 @@ import {
 import { SERVER_VERSION } from '../version/current.js';
 import { parseVersion } from '../version/version.js';
 import type { CliCommand, CliIo } from './command.js';
+import { callServer } from './control-client.js';
 import { parseOptions, requiredOption } from './parse-options.js';
 
 /** `[license] license-file` from dcv.conf; an absent dcv.conf means the default (empty). */
@@ -42,10 +43,17 @@ function settingSource(io: CliIo, setting: string, file: string | undefined): st
     : `[license] license-file in ${io.paths.configFile}: ${setting}`;
 }
 
-async function status(io: CliIo, version: string, file: string | undefined): Promise<{ setting: string; status: LicenseStatus }> {
+async function status(
+  io: CliIo,
+  version: string,
+  file: string | undefined,
+): Promise<{ setting: string; status: LicenseStatus }> {
   const setting = file === undefined ? await readLicenseFileSetting(io) : resolve(io.cwd, file);
   // `dcv` only looks: starting the evaluation clock is the server's first start's job.
-  const s = await evaluateLicense(io.paths, setting, version, new Date(), { recordEvaluation: false, literalPaths: file !== undefined });
+  const s = await evaluateLicense(io.paths, setting, version, new Date(), {
+    recordEvaluation: false,
+    literalPaths: file !== undefined,
+  });
   return { setting, status: s };
 }
 
@@ -67,7 +75,11 @@ function fileBlock(r: LicenseFileReport, version: string, now: Date): string[] {
   const lines = [`License file ${r.path}`];
   if (r.license !== null) lines.push(...licenseLines(r.license, now));
   const why = r.verdict.ok ? '' : r.verdict.reason.replace(`License file ${r.path}: `, '');
-  lines.push(r.verdict.ok ? `  This server:  serves opendcv ${version}` : `  This server:  REFUSED (${r.verdict.code}): ${why}`);
+  lines.push(
+    r.verdict.ok
+      ? `  This server:  serves opendcv ${version}`
+      : `  This server:  REFUSED (${r.verdict.code}): ${why}`,
+  );
   return lines;
 }
 
@@ -95,7 +107,13 @@ function jsonStatus(s: LicenseStatus, version: string, now: Date): unknown {
     reason: s.reason,
     'max-sessions': s.maxSessions,
     expires: s.expires?.toISOString() ?? null,
-    files: s.files.map((f) => ({ path: f.path, ok: f.verdict.ok, code: f.verdict.ok ? null : f.verdict.code, reason: f.verdict.ok ? null : f.verdict.reason, license: lic(f.license) })),
+    files: s.files.map((f) => ({
+      path: f.path,
+      ok: f.verdict.ok,
+      code: f.verdict.ok ? null : f.verdict.code,
+      reason: f.verdict.ok ? null : f.verdict.reason,
+      license: lic(f.license),
+    })),
     warnings: s.warnings,
   };
 }
@@ -105,7 +123,12 @@ const showCommand: CliCommand = {
   summary: 'Show the installed license: what it allows, days left, whether it serves this server',
   usage: 'dcv license show [--file FILE] [--json]',
   async run(args, io) {
-    const { values } = parseOptions('license show', args, { file: { type: 'string' }, json: { type: 'boolean', short: 'j' } }, { min: 0, max: 0, names: '' });
+    const { values } = parseOptions(
+      'license show',
+      args,
+      { file: { type: 'string' }, json: { type: 'boolean', short: 'j' } },
+      { min: 0, max: 0, names: '' },
+    );
     const file = values['file'] as string | undefined;
     const now = new Date();
     const { setting, status: s } = await status(io, SERVER_VERSION, file);
@@ -120,7 +143,10 @@ const showCommand: CliCommand = {
     ];
     for (const r of s.files) lines.push('', ...fileBlock(r, SERVER_VERSION, now));
     if (s.mode === 'evaluation' || (s.mode === 'refused' && s.files.length === 0)) {
-      lines.push('', `To license this host, install a license of version ${parseVersion(SERVER_VERSION).year} or later and name it in [license] license-file.`);
+      lines.push(
+        '',
+        `To license this host, install a license of version ${parseVersion(SERVER_VERSION).year} or later and name it in [license] license-file.`,
+      );
     }
     for (const w of s.warnings) lines.push(`warning: ${w}`);
     io.out(`${lines.join('\n')}\n`);
@@ -133,13 +159,21 @@ const checkCommand: CliCommand = {
   summary: 'Exit 0 if the license would serve a version (default: this one), else say what to request',
   usage: 'dcv license check [--for-version VERSION] [--file FILE]',
   async run(args, io) {
-    const { values } = parseOptions('license check', args, { 'for-version': { type: 'string' }, file: { type: 'string' } }, { min: 0, max: 0, names: '' });
+    const { values } = parseOptions(
+      'license check',
+      args,
+      { 'for-version': { type: 'string' }, file: { type: 'string' } },
+      { min: 0, max: 0, names: '' },
+    );
     const version = parseVersion((values['for-version'] as string | undefined) ?? SERVER_VERSION);
     const { status: s } = await status(io, version.text, values['file'] as string | undefined);
     if (!s.usable) {
       // The per-file reasons name both versions and the license to request; the gate's preamble about
       // refusing sessions describes a running server, which a check for another version is not.
-      const reason = s.reason.replace(/^No usable license, so new sessions and connections are refused\. /, '');
+      const reason = s.reason.replace(
+        /^No usable license, so new sessions and connections are refused\. /,
+        '',
+      );
       throw new DcvError(s.code ?? 'LICENSE_INVALID', reason);
     }
     io.out(`${s.mode === 'licensed' ? `The license serves opendcv ${version.text}. ` : ''}${s.reason}\n`);
@@ -152,7 +186,12 @@ const keygenCommand: CliCommand = {
   summary: 'For license issuers: create an Ed25519 issuer key pair (NAME.key, NAME.pub)',
   usage: 'dcv license keygen --out-dir DIR [--name NAME]',
   async run(args, io) {
-    const { values } = parseOptions('license keygen', args, { 'out-dir': { type: 'string' }, name: { type: 'string' } }, { min: 0, max: 0, names: '' });
+    const { values } = parseOptions(
+      'license keygen',
+      args,
+      { 'out-dir': { type: 'string' }, name: { type: 'string' } },
+      { min: 0, max: 0, names: '' },
+    );
     const outDir = requiredOption('license keygen', 'out-dir', values['out-dir'], 'DIR');
     const name = (values['name'] as string | undefined) ?? 'license-issuer';
     const crypto = webCryptoEd25519();
@@ -207,25 +246,41 @@ const issueCommand: CliCommand = {
     const out = resolve(io.cwd, need('output'));
     const versionText = need('version');
     if (!/^\d{4}$/.test(versionText)) {
-      throw new DcvError('USAGE', `dcv license issue: --version is the license year, e.g. 2026, not '${versionText}'.`);
+      throw new DcvError(
+        'USAGE',
+        `dcv license issue: --version is the license year, e.g. 2026, not '${versionText}'.`,
+      );
     }
     const expires = need('expires');
     if (expires !== 'permanent' && parseCalendarDate(expires) === null) {
-      throw new DcvError('USAGE', `dcv license issue: --expires must be a date YYYY-MM-DD or 'permanent', not '${expires}'.`);
+      throw new DcvError(
+        'USAGE',
+        `dcv license issue: --expires must be a date YYYY-MM-DD or 'permanent', not '${expires}'.`,
+      );
     }
     const maxText = need('max-sessions');
     if (maxText !== 'unlimited' && !/^\d+$/.test(maxText)) {
-      throw new DcvError('USAGE', `dcv license issue: --max-sessions must be a whole number or 'unlimited', not '${maxText}'.`);
+      throw new DcvError(
+        'USAGE',
+        `dcv license issue: --max-sessions must be a whole number or 'unlimited', not '${maxText}'.`,
+      );
     }
     let keyText: string;
     try {
       keyText = await readFile(keyPath, 'utf8');
     } catch (e) {
-      throw new DcvError('ISSUER_KEY_INVALID', `Cannot read issuer key ${keyPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`);
+      throw new DcvError(
+        'ISSUER_KEY_INVALID',
+        `Cannot read issuer key ${keyPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`,
+      );
     }
     const crypto = webCryptoEd25519();
     // The issuer's name is the key file's name, as `dcv license keygen` wrote it (NAME.key).
-    const key = await issuerKeyFromPkcs8(basename(keyPath).replace(/\.key$/, ''), parsePrivateKeyFile(keyText, keyPath), crypto);
+    const key = await issuerKeyFromPkcs8(
+      basename(keyPath).replace(/\.key$/, ''),
+      parsePrivateKeyFile(keyText, keyPath),
+      crypto,
+    );
     const text = await issueLicense(
       {
         licensee: need('licensee'),
@@ -241,20 +296,48 @@ const issueCommand: CliCommand = {
     );
     await writeNew(out, text, 0o644, values['force'] === true, 'move it away or pass --force');
     const lic = parseLicense(text);
-    io.out(`Wrote ${out} for ${lic.licensee}: ${describeAllowance(lic)}; ${describeExpiry(lic, new Date())}.\n`);
+    io.out(
+      `Wrote ${out} for ${lic.licensee}: ${describeAllowance(lic)}; ${describeExpiry(lic, new Date())}.\n`,
+    );
     return 0;
   },
 };
 
-async function writeNew(path: string, text: string, mode: number, overwrite: boolean, ifExists: string): Promise<void> {
+async function writeNew(
+  path: string,
+  text: string,
+  mode: number,
+  overwrite: boolean,
+  ifExists: string,
+): Promise<void> {
   try {
     await writeFile(path, text, { mode, flag: overwrite ? 'w' : 'wx' });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') throw new DcvError('USAGE', `${path} already exists; ${ifExists}.`);
-    if (code === 'EACCES' || code === 'EPERM') throw new DcvError('PERMISSION_DENIED', `Cannot write ${path}: permission denied.`);
+    if (code === 'EACCES' || code === 'EPERM')
+      throw new DcvError('PERMISSION_DENIED', `Cannot write ${path}: permission denied.`);
     throw new DcvError('INTERNAL', `Cannot write ${path}: ${(e as Error).message}.`);
   }
 }
 
-export const licenseCommands: CliCommand[] = [showCommand, checkCommand, keygenCommand, issueCommand];
+/** DCV's `dcv reload-licenses`: the running server reads its license files again now. */
+const reloadCommand: CliCommand = {
+  name: 'reload-licenses',
+  summary: 'Make the running server read its license files again now (root)',
+  usage: 'dcv reload-licenses',
+  async run(args, io) {
+    parseOptions('reload-licenses', args, {}, { min: 0, max: 0, names: '' });
+    const s = (await callServer(io, 'reload-licenses')) as { usable: boolean; reason: string };
+    io.out(`${s.reason}\n`);
+    return s.usable ? 0 : errorCatalogue.LICENSE_INVALID.exitStatus;
+  },
+};
+
+export const licenseCommands: CliCommand[] = [
+  showCommand,
+  checkCommand,
+  keygenCommand,
+  issueCommand,
+  reloadCommand,
+];

@@ -6,9 +6,14 @@ import { DcvError } from '../errors.js';
 import type { CliCommand, CliIo } from './command.js';
 import { callServer } from './control-client.js';
 import { formatJsonGlib } from './json-glib.js';
-import { integerOption, parseOptions } from './parse-options.js';
+import { integerOption, parseOptions, requiredOption } from './parse-options.js';
 import { readPermissionSources } from './permissions.js';
-import type { ConnectionDescription, ScreenshotResult, SessionDescription } from '../server/control-api.js';
+import type {
+  ConnectionDescription,
+  EndpointsDescription,
+  ScreenshotResult,
+  SessionDescription,
+} from '../server/control-api.js';
 
 const json = { json: { type: 'boolean', short: 'j' } } as const;
 
@@ -63,10 +68,16 @@ export const createSession: CliCommand = {
       { min: 1, max: 1, names: 'SESSION_ID' },
     );
     if (v['type'] !== undefined && v['type'] !== 'virtual' && v['type'] !== 'console') {
-      throw new DcvError('USAGE', `dcv create-session: --type must be 'virtual' or 'console', not '${String(v['type'])}'.`);
+      throw new DcvError(
+        'USAGE',
+        `dcv create-session: --type must be 'virtual' or 'console', not '${String(v['type'])}'.`,
+      );
     }
     if (v['user'] !== undefined && v['owner'] !== undefined && v['user'] !== v['owner']) {
-      throw new DcvError('USAGE', 'dcv create-session: opendcv runs virtual sessions as their owner; give --owner only.');
+      throw new DcvError(
+        'USAGE',
+        'dcv create-session: opendcv runs virtual sessions as their owner; give --owner only.',
+      );
     }
     const init = typeof v['init'] === 'string' ? resolve(io.cwd, v['init']) : undefined;
     await callServer(io, 'create-session', {
@@ -75,9 +86,16 @@ export const createSession: CliCommand = {
       owner: v['owner'] ?? v['user'],
       name: v['name'],
       init,
-      maxConcurrentClients: integerOption('create-session', 'max-concurrent-clients', v['max-concurrent-clients']),
+      maxConcurrentClients: integerOption(
+        'create-session',
+        'max-concurrent-clients',
+        v['max-concurrent-clients'],
+      ),
       storageRoot: v['storage-root'],
-      permissions: typeof v['permissions-file'] === 'string' ? readPermissionSources(io, v['permissions-file']) : undefined,
+      permissions:
+        typeof v['permissions-file'] === 'string'
+          ? readPermissionSources(io, v['permissions-file'])
+          : undefined,
     });
     return 0;
   },
@@ -100,7 +118,11 @@ export const describeSession: CliCommand = {
   summary: 'Show one session in detail',
   usage: 'dcv describe-session [-j|--json] SESSION_ID',
   async run(args, io) {
-    const { values, positionals } = parseOptions('describe-session', args, json, { min: 1, max: 1, names: 'SESSION_ID' });
+    const { values, positionals } = parseOptions('describe-session', args, json, {
+      min: 1,
+      max: 1,
+      names: 'SESSION_ID',
+    });
     const s = (await callServer(io, 'describe-session', { id: positionals[0] })) as SessionDescription;
     io.out(values['json'] === true ? `${formatJsonGlib(s)}\n` : describeText(s));
     return 0;
@@ -127,8 +149,14 @@ export const listConnections: CliCommand = {
   summary: "List a session's viewers",
   usage: 'dcv list-connections [-j|--json] SESSION_ID',
   async run(args, io) {
-    const { values, positionals } = parseOptions('list-connections', args, json, { min: 1, max: 1, names: 'SESSION_ID' });
-    const list = (await callServer(io, 'list-connections', { id: positionals[0] })) as ConnectionDescription[];
+    const { values, positionals } = parseOptions('list-connections', args, json, {
+      min: 1,
+      max: 1,
+      names: 'SESSION_ID',
+    });
+    const list = (await callServer(io, 'list-connections', {
+      id: positionals[0],
+    })) as ConnectionDescription[];
     printList(io, values['json'] === true, list, connectionLine, 'There are no connections available.');
     return 0;
   },
@@ -139,7 +167,12 @@ export const closeConnection: CliCommand = {
   summary: 'Disconnect one viewer from a session',
   usage: 'dcv close-connection SESSION_ID CONNECTION_ID',
   async run(args, io) {
-    const { positionals } = parseOptions('close-connection', args, {}, { min: 2, max: 2, names: 'SESSION_ID CONNECTION_ID' });
+    const { positionals } = parseOptions(
+      'close-connection',
+      args,
+      {},
+      { min: 2, max: 2, names: 'SESSION_ID CONNECTION_ID' },
+    );
     const connection = integerOption('close-connection', 'CONNECTION_ID', positionals[1]);
     await callServer(io, 'close-connection', { id: positionals[0], connection });
     return 0;
@@ -149,7 +182,8 @@ export const closeConnection: CliCommand = {
 export const getScreenshot: CliCommand = {
   name: 'get-screenshot',
   summary: "Save an image of a session's screen",
-  usage: 'dcv get-screenshot [--max-width W] [--max-height H] [--format png|jpeg] [-j|--json] [-o|--output FILE] SESSION_ID',
+  usage:
+    'dcv get-screenshot [--max-width W] [--max-height H] [--format png|jpeg] [-j|--json] [-o|--output FILE] SESSION_ID',
   async run(args, io: CliIo) {
     const { values: v, positionals } = parseOptions(
       'get-screenshot',
@@ -170,7 +204,10 @@ export const getScreenshot: CliCommand = {
     if (format === 'jpg') format = 'jpeg';
     format ??= output !== undefined && /\.jpe?g$/i.test(output) ? 'jpeg' : 'png';
     if (format !== 'png' && format !== 'jpeg') {
-      throw new DcvError('USAGE', `dcv get-screenshot: --format must be png or jpeg, not '${String(v['format'])}'.`);
+      throw new DcvError(
+        'USAGE',
+        `dcv get-screenshot: --format must be png or jpeg, not '${String(v['format'])}'.`,
+      );
     }
     const shot = (await callServer(io, 'get-screenshot', {
       id: positionals[0],
@@ -189,6 +226,50 @@ export const getScreenshot: CliCommand = {
   },
 };
 
+export const setName: CliCommand = {
+  name: 'set-name',
+  summary: 'Name a session, or remove its name',
+  usage: 'dcv set-name --session SESSION_ID (--name NAME | --none)',
+  async run(args, io) {
+    const { values: v } = parseOptions(
+      'set-name',
+      args,
+      { session: { type: 'string' }, name: { type: 'string' }, none: { type: 'boolean' } },
+      { min: 0, max: 0, names: '' },
+    );
+    const id = requiredOption('set-name', 'session', v['session'], 'SESSION_ID');
+    if ((v['name'] === undefined) === (v['none'] === undefined)) {
+      throw new DcvError(
+        'USAGE',
+        "dcv set-name: give exactly one of --name NAME or --none (see 'dcv set-name --help').",
+      );
+    }
+    await callServer(io, 'set-name', { id, name: typeof v['name'] === 'string' ? v['name'] : null });
+    return 0;
+  },
+};
+
+export const listEndpoints: CliCommand = {
+  name: 'list-endpoints',
+  summary: 'Show where viewers connect and the certificate they should see',
+  usage: 'dcv list-endpoints [-j|--json]',
+  async run(args, io) {
+    const { values } = parseOptions('list-endpoints', args, json, { min: 0, max: 0, names: '' });
+    const d = (await callServer(io, 'list-endpoints')) as EndpointsDescription;
+    if (values['json'] === true) {
+      io.out(`${formatJsonGlib(d)}\n`);
+      return 0;
+    }
+    const host = (a: string): string => (a.includes(':') ? `[${a}]` : a);
+    for (const e of d.endpoints)
+      io.out(`Endpoint: ${host(e.address)}:${e.port} (protocols:${e.protocols.join(',')})\n`);
+    io.out(
+      `Certificate: ${d.certificate.path} (sha256-fingerprint:${d.certificate['sha256-fingerprint']})\n`,
+    );
+    return 0;
+  },
+};
+
 export const sessionCommands: CliCommand[] = [
   createSession,
   listSessions,
@@ -197,4 +278,6 @@ export const sessionCommands: CliCommand[] = [
   listConnections,
   closeConnection,
   getScreenshot,
+  setName,
+  listEndpoints,
 ];

@@ -14,6 +14,9 @@ export const CONTROL_METHODS = [
   'create-viewer-token',
   'get-permissions',
   'set-permissions',
+  'set-name',
+  'reload-licenses',
+  'list-endpoints',
 ] as const;
 export type ControlMethod = (typeof CONTROL_METHODS)[number];
 
@@ -83,4 +86,10 @@ export function describeSession(s: Session, info: SessionRuntimeInfo): SessionDe
     'x11-authority': s.x11Authority,
     'display-layout': s.layout().map((h) => ({ width: h.width, height: h.height, x: h.x, y: h.y })),
   };
+}
+
+/** `dcv list-endpoints`: where viewers connect, and the certificate they should see there. */
+export interface EndpointsDescription {
+  endpoints: { address: string; port: number; protocols: string[] }[];
+  certificate: { path: string; 'sha256-fingerprint': string };
 }

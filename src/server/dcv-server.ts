@@ -1,5 +1,6 @@
 // dcvserver itself: reads the configuration, claims the pid file, owns the session table and the control
 // socket, and on stop disposes that one tree so nothing it started is left running.
+import { X509Certificate } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { DcvError } from '../errors.js';
 import type { HostPaths } from '../host-paths.js';
@@ -16,6 +17,7 @@ import type { Session } from '../session/session.js';
 import {
   describeSession,
   type ControlMethod,
+  type EndpointsDescription,
   type ScreenshotResult,
   type SessionDescription,
 } from './control-api.js';
@@ -63,6 +65,8 @@ export class DcvServer {
   private readonly media = new Map<string, Promise<SessionMedia>>();
   /** The H.264 encoder of every session's video, chosen when the first viewer connects (see h264Encoder). */
   private encoder: Promise<H264EncoderKind> | null = null;
+  /** SHA-256 of the web endpoint's certificate (`dcv list-endpoints`). */
+  private certificateFingerprint: string | null = null;
 
   private constructor(
     readonly paths: HostPaths,
@@ -122,8 +126,26 @@ export class DcvServer {
     }
   }
 
+  /** Every address the web endpoint listens on, and the fingerprint of the certificate it presents. */
+  private endpoints(): EndpointsDescription {
+    if (this.web === null || this.certificateFingerprint === null)
+      throw new DcvError('SERVER_NOT_RUNNING', 'The web endpoint is not running.');
+    return {
+      endpoints: this.web.addresses.map((a) => {
+        const at = a.lastIndexOf(':');
+        return {
+          address: a.slice(0, at).replace(/^\[|\]$/g, ''),
+          port: Number(a.slice(at + 1)),
+          protocols: ['https', 'wss'],
+        };
+      }),
+      certificate: { path: this.paths.tlsCert, 'sha256-fingerprint': this.certificateFingerprint },
+    };
+  }
+
   private async startWebEndpoint(): Promise<void> {
     const tls = await loadTlsIdentity(this.paths);
+    this.certificateFingerprint = new X509Certificate(tls.cert).fingerprint256;
     if (tls.generated) this.log.info(`Generated a self-signed TLS certificate in ${this.paths.tlsCert}`);
     const viewerLog = this.log.child('viewer');
     this.viewers = new ViewerHub({
@@ -316,6 +338,22 @@ export class DcvServer {
         const result: ScreenshotResult = { format, data: image.toString('base64') };
         return result;
       }
+      case 'set-name': {
+        const name = p['name'] === null ? null : str('name');
+        if (name === undefined) throw new DcvError('USAGE', 'A name (or null, for none) is required.');
+        const s = this.sessions.rename(caller, id(), name);
+        const named = name === null ? 'has no name now' : `is now named '${name}'`;
+        this.log.info(`Session '${s.id}' ${named} (by ${caller.name}, uid ${caller.uid})`);
+        return null;
+      }
+      case 'reload-licenses': {
+        if (!isAdministrator(caller))
+          throw new DcvError('PERMISSION_DENIED', 'Only root may reload the licenses.');
+        const status = await this.checkLicense();
+        return { usable: status.usable, reason: status.reason };
+      }
+      case 'list-endpoints':
+        return this.endpoints();
       case 'get-permissions': // issue 5: src/server/permission-requests.ts
       case 'set-permissions':
         return handlePermissionRequest(

@@ -113,7 +113,9 @@ export class SessionTable {
 
   /** Sessions the caller may see: all for root, their own and those whose permissions grant them `display`. */
   list(caller: Caller): Session[] {
-    return [...this.sessions.values()].filter((s) => this.maySee(caller, s) || this.access.mayView(caller, s));
+    return [...this.sessions.values()].filter(
+      (s) => this.maySee(caller, s) || this.access.mayView(caller, s),
+    );
   }
 
   all(): Session[] {
@@ -142,7 +144,10 @@ export class SessionTable {
     const type = req.type ?? 'virtual';
     const ownerName = req.owner ?? caller.name;
     if (!isAdministrator(caller) && ownerName !== caller.name) {
-      throw new DcvError('PERMISSION_DENIED', `Only root may create a session for another user ('${ownerName}').`);
+      throw new DcvError(
+        'PERMISSION_DENIED',
+        `Only root may create a session for another user ('${ownerName}').`,
+      );
     }
     if (type === 'console' && !isAdministrator(caller)) {
       throw new DcvError('PERMISSION_DENIED', 'Only root may create the console session.');
@@ -154,9 +159,16 @@ export class SessionTable {
     this.starting.set(id, { type, owner: ownerName });
     try {
       const owner = await findUserByName(ownerName);
-      if (owner === null) throw new DcvError('OWNER_UNKNOWN', `Owner '${ownerName}' is not a user on this host.`);
-      if (req.maxConcurrentClients !== undefined && (!Number.isInteger(req.maxConcurrentClients) || req.maxConcurrentClients < -1)) {
-        throw new DcvError('USAGE', '--max-concurrent-clients must be -1 (no limit) or a non-negative integer.');
+      if (owner === null)
+        throw new DcvError('OWNER_UNKNOWN', `Owner '${ownerName}' is not a user on this host.`);
+      if (
+        req.maxConcurrentClients !== undefined &&
+        (!Number.isInteger(req.maxConcurrentClients) || req.maxConcurrentClients < -1)
+      ) {
+        throw new DcvError(
+          'USAGE',
+          '--max-concurrent-clients must be -1 (no limit) or a non-negative integer.',
+        );
       }
       // The session's own permissions (--permissions-file) are checked before anything starts.
       const permissions = req.permissions === undefined ? null : permissionsFromSources(req.permissions);
@@ -164,7 +176,9 @@ export class SessionTable {
       this.checkLimits(type, owner, id);
       await this.admission(this.sessions.size + this.starting.size - 1);
       const session =
-        type === 'console' ? await this.startConsole(id, name, owner, req) : await this.startVirtual(id, name, owner, req);
+        type === 'console'
+          ? await this.startConsole(id, name, owner, req)
+          : await this.startVirtual(id, name, owner, req);
       this.sessions.set(id, session);
       if (permissions !== null) this.permissions.set(id, permissions);
       void session.whenEnded().then((reason) => this.ended(session, reason));
@@ -178,7 +192,10 @@ export class SessionTable {
   /** Limits count the sessions running and those still starting (other than `id` itself). */
   private checkLimits(type: SessionType, owner: UserAccount, id: string): void {
     const starting = [...this.starting].filter(([other]) => other !== id).map(([, s]) => s);
-    const running: { readonly type: SessionType; readonly owner: string }[] = [...this.sessions.values(), ...starting];
+    const running: { readonly type: SessionType; readonly owner: string }[] = [
+      ...this.sessions.values(),
+      ...starting,
+    ];
     if (type === 'console' && running.length > 0) {
       throw new DcvError(
         'CONSOLE_SESSION_CONFLICT',
@@ -195,11 +212,17 @@ export class SessionTable {
     }
     const { maxConcurrentSessions, maxSessionsPerUser } = this.settings;
     if (type === 'virtual' && maxConcurrentSessions > 0 && running.length >= maxConcurrentSessions) {
-      throw new DcvError('SESSION_LIMIT', `The server already runs ${running.length} sessions (max-concurrent-sessions).`);
+      throw new DcvError(
+        'SESSION_LIMIT',
+        `The server already runs ${running.length} sessions (max-concurrent-sessions).`,
+      );
     }
     const own = running.filter((s) => s.owner === owner.name).length;
     if (type === 'virtual' && maxSessionsPerUser > 0 && own >= maxSessionsPerUser) {
-      throw new DcvError('SESSION_LIMIT', `'${owner.name}' already has ${own} sessions (max-sessions-per-user).`);
+      throw new DcvError(
+        'SESSION_LIMIT',
+        `'${owner.name}' already has ${own} sessions (max-sessions-per-user).`,
+      );
     }
   }
 
@@ -257,6 +280,14 @@ export class SessionTable {
     });
   }
 
+  /** `dcv set-name`: root or the owner names the session, or (null) removes its name. */
+  rename(caller: Caller, id: string, name: string | null): Session {
+    const valid = name === null ? null : validateSessionName(name);
+    const s = this.get(caller, id);
+    s.name = valid;
+    return s;
+  }
+
   async close(caller: Caller, id: string): Promise<void> {
     const s = this.get(caller, id);
     if (s.type === 'console' && !isAdministrator(caller)) {
@@ -279,10 +310,12 @@ export class SessionTable {
     const all = [...this.sessions.values()];
     this.sessions.clear();
     this.permissions.clear();
-    await Promise.all(all.map(async (s) => {
-      await s.dispose();
-      this.events.ended(s, 'server stopping');
-    }));
+    await Promise.all(
+      all.map(async (s) => {
+        await s.dispose();
+        this.events.ended(s, 'server stopping');
+      }),
+    );
   }
 }
 

@@ -327,6 +327,13 @@ describe('dcvserver licensing', () => {
     );
     await assertLogged(root, `Licensed to Acme Test Corp by ${join(root, 'etc/dcv/license.lic')}`);
     ok(await dcv(root, ['close-session', 'exp-2']), 'close');
+    // `dcv reload-licenses` reads them now and says what the server has; refused licenses exit non-zero.
+    const reloaded = ok(await dcv(root, ['reload-licenses']), 'reload-licenses');
+    assert.match(reloaded.stdout, /^Licensed to Acme Test Corp by .*\n$/);
+    writeFileSync(join(root, 'etc/dcv/license.lic'), readFileSync(lic));
+    const refused = await dcv(root, ['reload-licenses']);
+    assert.equal(refused.code, 8);
+    assert.match(refused.stdout, new RegExp(`expired at the end of ${expired}`));
   });
 
   test('a tampered license (max-sessions 2 edited to 3): refused for its signature', async () => {

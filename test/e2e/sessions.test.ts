@@ -2,6 +2,8 @@
 // `dcv` command, and real local users, as an administrator and a user would meet them.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import type { EndpointsDescription } from '../../src/server/control-api.js';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -138,6 +140,24 @@ describe('dcvserver with virtual sessions', () => {
     const consoleByUser = await dcv(root, ['create-session', '--type', 'console', 'console'], alice);
     assert.equal(consoleByUser.code, 5);
 
+    // Names: the owner sets and removes one (DCV's set-name); another user's session stays out of reach.
+    assert.equal((await dcv(root, ['set-name', '--session', 'alices-desk', '--name', 'Alice at work'], alice)).code, 0);
+    assert.equal(
+      (await dcv(root, ['list-sessions'], alice)).stdout,
+      `Session: 'alices-desk' (owner:${alice.name} type:virtual name:'Alice at work')\n`,
+    );
+    assert.equal((await dcv(root, ['set-name', '--session', 'alices-desk', '--none'], alice)).code, 0);
+    assert.equal(
+      (await dcv(root, ['list-sessions'], alice)).stdout,
+      `Session: 'alices-desk' (owner:${alice.name} type:virtual)\n`,
+    );
+    const renameOther = await dcv(root, ['set-name', '--session', 'roots-desk', '--name', 'mine'], alice);
+    assert.equal(renameOther.code, 4);
+    assert.equal(renameOther.stderr, "Session 'roots-desk' not found.\n");
+    const reload = await dcv(root, ['reload-licenses'], alice);
+    assert.equal(reload.code, 5);
+    assert.equal(reload.stderr, 'Only root may reload the licenses.\n');
+
     // root still sees both; alice closes her own.
     assert.equal((await dcv(root, ['list-sessions'])).stdout.split('\n').filter(Boolean).length, 2);
     assert.equal((await dcv(root, ['close-session', 'alices-desk'], alice)).code, 0);
@@ -159,6 +179,10 @@ describe('dcvserver with virtual sessions', () => {
       [['list-sessions', 'extra'], 2, /^dcv list-sessions: unexpected argument 'extra'/],
       [['get-screenshot', '--format', 'gif', 'x6'], 2, /--format must be png or jpeg/],
       [['no-such-command'], 2, /^dcv: unknown command 'no-such-command'/],
+      [['set-name', '--name', 'x'], 2, /^dcv set-name: --session SESSION_ID is required/],
+      [['set-name', '--session', 'nope'], 2, /^dcv set-name: give exactly one of --name NAME or --none/],
+      [['set-name', '--session', 'nope', '--name', 'x'], 4, /^Session 'nope' not found\.\n$/],
+      [['set-name', '--session', 'nope', '--name', 'a\nb'], 2, /^Invalid session name: at most 256 characters/],
     ];
     for (const [args, code, message] of cases) {
       const r = await dcv(root, args);
@@ -167,6 +191,15 @@ describe('dcvserver with virtual sessions', () => {
       assert.equal(r.stderr.split('\n').filter(Boolean).length, 1, `one line for ${args.join(' ')}`);
       assert.doesNotMatch(r.stderr, /\bat .*\.js:\d+/, 'no stack trace');
     }
+    // Where viewers connect: the web port, and the certificate's fingerprint as openssl would print it.
+    const endpoints = await dcv(root, ['list-endpoints']);
+    assert.equal(endpoints.code, 0, endpoints.stderr);
+    const fingerprint = new X509Certificate(readFileSync(join(root, 'etc/dcv/dcv.pem'))).fingerprint256;
+    assert.match(endpoints.stdout, /^(Endpoint: \S+:\d+ \(protocols:https,wss\)\n)+Certificate: \S+dcv\.pem /);
+    assert.ok(endpoints.stdout.endsWith(`(sha256-fingerprint:${fingerprint})\n`), endpoints.stdout);
+    const asJson = JSON.parse((await dcv(root, ['list-endpoints', '-j'])).stdout) as EndpointsDescription;
+    assert.equal(asJson.certificate['sha256-fingerprint'], fingerprint);
+    assert.ok(asJson.endpoints.length >= 1 && asJson.endpoints.every((e) => e.port > 0));
     // A duplicate id.
     assert.equal((await dcv(root, ['create-session', 'dup'])).code, 0);
     const dup = await dcv(root, ['create-session', 'dup']);
