@@ -1,27 +1,16 @@
 // The server's TLS certificate and key: /etc/dcv/dcv.pem and dcv.key as in DCV, generated (self-signed,
 // ECDSA P-256) on first start when absent, written atomically with the key readable by root only.
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import selfsigned from 'selfsigned';
 import type { HostPaths } from '../host-paths.js';
+import { writeFileDurably } from '../host/durable-file.js';
 
 export interface TlsIdentity {
   readonly cert: string;
   readonly key: string;
   /** True when this start generated the pair. */
   readonly generated: boolean;
-}
-
-function writeAtomically(path: string, text: string, mode: number): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w', mode);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
 }
 
 export async function loadTlsIdentity(paths: HostPaths): Promise<TlsIdentity> {
@@ -53,7 +42,7 @@ export async function loadTlsIdentity(paths: HostPaths): Promise<TlsIdentity> {
       },
     ],
   });
-  writeAtomically(paths.tlsKey, pems.private, 0o600);
-  writeAtomically(paths.tlsCert, pems.cert, 0o644);
+  writeFileDurably(paths.tlsKey, pems.private, 0o600);
+  writeFileDurably(paths.tlsCert, pems.cert, 0o644);
   return { cert: pems.cert, key: pems.private, generated: true };
 }

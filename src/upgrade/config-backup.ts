@@ -8,7 +8,7 @@ import { licenseFileEntries, loadConfigFile } from '../config/index.js';
 import { DcvError } from '../errors.js';
 import type { HostPaths } from '../host-paths.js';
 import { resolveHostPath } from '../server/license-gate.js';
-import { writeFileDurably } from './durable-file.js';
+import { writeFileDurably } from '../host/durable-file.js';
 
 export const BACKUP_MANIFEST = 'backup-manifest.json';
 

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'no
 import { dirname, join } from 'node:path';
 import { DcvError } from '../errors.js';
 import type { HostPaths } from '../host-paths.js';
-import { writeFileDurably } from './durable-file.js';
+import { writeFileDurably } from '../host/durable-file.js';
 
 /** The seed's procedure (DESIGN.md §6), in order. */
 export const APPLY_STEPS = [

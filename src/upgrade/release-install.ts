@@ -5,7 +5,7 @@ import { existsSync, lstatSync, mkdirSync, readlinkSync, renameSync, rmSync, sym
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { DcvError } from '../errors.js';
 import type { HostPaths } from '../host-paths.js';
-import { fsyncDir } from './durable-file.js';
+import { fsyncDir } from '../host/durable-file.js';
 import { MANIFEST_FILE, sha256File, verifyReleaseTree } from './release-manifest.js';
 
 export interface InstalledRelease {

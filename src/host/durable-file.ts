@@ -1,5 +1,6 @@
 // Writes that survive a crash or power loss whole or not at all: temp file, fsync, rename, fsync of the
-// directory. The upgrade journal, backup manifests and restored configuration files all go through here.
+// directory. The upgrade journal, backup manifests, restored configuration files, generated TLS keys and
+// `dcv set-config` all go through here.
 import {
   closeSync,
   fchmodSync,
