@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { entriesFromSettings, writeRegExportFromEntries } from '../config/index.js';
 import { DcvError } from '../errors.js';
 import { hostPaths } from '../host-paths.js';
 import type { CliIo } from './command.js';
-import { configCheck, configCommands, configDiff } from './config.js';
+import { configCheck, configCommands, configDiff, getConfig, setConfig } from './config.js';
 
 function sandbox(): {
   root: string;
@@ -29,11 +29,75 @@ function sandbox(): {
   return { root, io, done: () => rmSync(root, { recursive: true, force: true }) };
 }
 
-test('the config family registers check and diff', () => {
+test('the config family registers check, diff, set-config and get-config', () => {
   assert.deepEqual(
     configCommands.map((c) => c.name),
-    ['config check', 'config diff'],
+    ['config check', 'config diff', 'set-config', 'get-config'],
   );
+});
+
+test('set-config changes one key in place, canonically, keeping comments, order and the file mode', async () => {
+  const s = sandbox();
+  try {
+    mkdirSync(s.io.paths.etcDir, { recursive: true });
+    const before = '# site settings\n[security]\nauthentication=none\n\n[log]\nlevel = "info"\n';
+    writeFileSync(s.io.paths.configFile, before, { mode: 0o600 });
+    assert.equal(await setConfig.run(['--section', 'log', '--key', 'level', "'debug'"], s.io), 0);
+    assert.equal(
+      await setConfig.run(['--section', 'security', '--key', 'authentication', 'system'], s.io),
+      0,
+    );
+    assert.equal(await setConfig.run(['--section', 'display', '--key', 'target-fps', '30'], s.io), 0);
+    assert.equal(
+      readFileSync(s.io.paths.configFile, 'utf8'),
+      "# site settings\n[security]\nauthentication='system'\n\n[log]\nlevel = 'debug'\n\n[display]\ntarget-fps=30\n",
+    );
+    assert.equal(statSync(s.io.paths.configFile).mode & 0o777, 0o600);
+    assert.equal(s.io.stdout(), '', 'silent on success, like DCV');
+
+    // get-config reads back what the server will use; keys the file leaves alone show their default, commented.
+    await getConfig.run(['--section', 'log', '--key', 'level'], s.io);
+    assert.equal(s.io.stdout(), "'debug'\n");
+    await getConfig.run(['--all'], s.io);
+    const all = s.io.stdout();
+    assert.match(all, /^\[connectivity\]\n#web-port=8443\n/m);
+    assert.match(all, /^\[display\]\n(#.*\n)*target-fps=30\n/m);
+    assert.match(all, /^#web-listen-endpoints=\['0\.0\.0\.0', '::'\]$/m);
+  } finally {
+    s.done();
+  }
+});
+
+test('set-config refuses a bad value or an unknown key and leaves dcv.conf byte for byte as it was', async () => {
+  const s = sandbox();
+  try {
+    mkdirSync(s.io.paths.etcDir, { recursive: true });
+    const before = '[connectivity]\nweb-port=8443\n';
+    writeFileSync(s.io.paths.configFile, before);
+    const refused = async (args: string[], code: string, message: RegExp): Promise<void> => {
+      await assert.rejects(setConfig.run(args, s.io), (e: unknown) => {
+        assert.ok(e instanceof DcvError && e.code === code, String(e));
+        assert.match((e as Error).message, message);
+        return true;
+      });
+      assert.equal(readFileSync(s.io.paths.configFile, 'utf8'), before);
+    };
+    await refused(
+      ['--section', 'connectivity', '--key', 'web-port', 'lots'],
+      'CONFIG_INVALID',
+      /web-port: lots is not an integer/,
+    );
+    await refused(['--section', 'connectivity', '--key', 'web-port', '80'], 'CONFIG_INVALID', /web-port/);
+    await refused(
+      ['--section', 'connectivity', '--key', 'no-such-key', '1'],
+      'USAGE',
+      /\[connectivity\] no-such-key is not a dcv.conf key/,
+    );
+    await refused(['--key', 'web-port', '8444'], 'USAGE', /--section SECTION is required/);
+    await refused(['--section', 'connectivity', '--key', 'web-port'], 'USAGE', /missing VALUE/);
+  } finally {
+    s.done();
+  }
 });
 
 test('config check on the configured dcv.conf: warnings printed, then valid', async () => {

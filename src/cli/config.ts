@@ -1,17 +1,26 @@
 // `dcv config check|diff`: validate a dcv.conf (or .reg export) the way dcvserver will at start, and
-// compare two configurations by meaning, as the upgrade's compare step does.
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+// compare two configurations by meaning, as the upgrade's compare step does. `dcv set-config|get-config`
+// (DCV 2023.0+): change one key of dcv.conf in place, and show the values the server starts with.
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import {
+  dcvSchema,
+  decodeText,
   diffConfigs,
+  encodeGVariant,
   formatChange,
   formatDiagnostic,
+  keySpec,
   loadConfigFile,
+  loadDcvConf,
+  setKeyInText,
+  type AnyKeySpec,
   type LoadedConfig,
 } from '../config/index.js';
 import { DcvError } from '../errors.js';
+import { writeFileDurably } from '../host/durable-file.js';
 import type { CliCommand, CliIo } from './command.js';
-import { parseOptions } from './parse-options.js';
+import { parseOptions, requiredOption } from './parse-options.js';
 
 function readConfig(path: string): LoadedConfig {
   let bytes: Uint8Array;
@@ -84,4 +93,116 @@ export const configDiff: CliCommand = {
   },
 };
 
-export const configCommands: CliCommand[] = [configCheck, configDiff];
+/** The spec of a key an administrator named, or a USAGE error saying it is not a dcv.conf key. */
+function namedKey(command: string, section: string, key: string): AnyKeySpec {
+  const spec = keySpec(section, key);
+  if (spec === undefined) {
+    throw new DcvError(
+      'USAGE',
+      `dcv ${command}: [${section}] ${key} is not a dcv.conf key (docs/configuration.md).`,
+    );
+  }
+  return spec;
+}
+
+export const setConfig: CliCommand = {
+  name: 'set-config',
+  summary: 'Set one dcv.conf key (takes effect when dcvserver next starts)',
+  usage:
+    'dcv set-config --section SECTION --key KEY VALUE\n\n' +
+    "VALUE is GVariant text, as in dcv.conf: 'debug', true, 8443, ['a', 'b'] (quote it for the shell:\n" +
+    `dcv set-config --section log --key level "'debug'"). The file is changed in place, everything else kept.`,
+  async run(args, io) {
+    const { values: v, positionals } = parseOptions(
+      'set-config',
+      args,
+      { section: { type: 'string' }, key: { type: 'string' } },
+      { min: 1, max: 1, names: 'VALUE' },
+    );
+    const section = requiredOption('set-config', 'section', v['section'], 'SECTION');
+    const key = requiredOption('set-config', 'key', v['key'], 'KEY');
+    const spec = namedKey('set-config', section, key);
+    const decoded = decodeText(spec, positionals[0]!);
+    if (!decoded.ok) throw new DcvError('CONFIG_INVALID', `[${section}] ${key}: ${decoded.message}`);
+    const file = io.paths.configFile;
+    let before = '';
+    let mode = 0o644;
+    let owner: { uid: number; gid: number } | undefined;
+    if (existsSync(file)) {
+      before = readFileSync(file, 'utf8');
+      const st = statSync(file);
+      mode = st.mode & 0o7777;
+      owner = { uid: st.uid, gid: st.gid };
+    }
+    // Written canonically (a bare `none` becomes 'none'), and read back as the server would before it lands.
+    const after = setKeyInText(before, section, key, encodeGVariant(spec, decoded.value));
+    const check = loadDcvConf(after, file).diagnostics.filter(
+      (d) => d.severity === 'error' && d.section === section && d.key === key,
+    );
+    if (check.length > 0) throw new DcvError('CONFIG_INVALID', formatDiagnostic(check[0]!));
+    try {
+      mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
+      writeFileDurably(file, after, mode, owner);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM')
+        throw new DcvError('PERMISSION_DENIED', `Only root may change ${file}.`);
+      throw e;
+    }
+    return 0;
+  },
+};
+
+export const getConfig: CliCommand = {
+  name: 'get-config',
+  summary: 'Show dcv.conf values as dcvserver will use them (--all: every key)',
+  usage:
+    'dcv get-config (--all | --section SECTION [--key KEY])\n\n' +
+    'Prints dcv.conf syntax. With --all or a section, keys the file does not set are shown commented out\n' +
+    'with their default; with --key, just the value.',
+  async run(args, io) {
+    const { values: v } = parseOptions(
+      'get-config',
+      args,
+      { all: { type: 'boolean' }, section: { type: 'string' }, key: { type: 'string' } },
+      { min: 0, max: 0, names: '' },
+    );
+    if (
+      (v['all'] === true) === (v['section'] !== undefined) ||
+      (v['all'] === true && v['key'] !== undefined)
+    ) {
+      throw new DcvError(
+        'USAGE',
+        "dcv get-config: give --all, or --section SECTION [--key KEY] (see 'dcv get-config --help').",
+      );
+    }
+    const file = io.paths.configFile;
+    const loaded = existsSync(file) ? readConfig(file) : loadDcvConf('', file);
+    const set = new Set(
+      loaded.entries.filter((e) => e.value !== undefined).map((e) => `${e.section}\0${e.key}`),
+    );
+    const effective = loaded.config as unknown as Record<string, Record<string, unknown>>;
+    const text = (section: string, key: string): string =>
+      encodeGVariant(namedKey('get-config', section, key), effective[section]?.[key]);
+    if (typeof v['key'] === 'string') {
+      const section = requiredOption('get-config', 'section', v['section'], 'SECTION');
+      io.out(`${text(section, v['key'])}\n`);
+      return 0;
+    }
+    const sections = v['all'] === true ? Object.keys(dcvSchema) : [v['section'] as string];
+    const out: string[] = [];
+    for (const section of sections) {
+      if (!(section in dcvSchema))
+        throw new DcvError('USAGE', `dcv get-config: [${section}] is not a dcv.conf section.`);
+      out.push(`[${section}]`);
+      for (const key of Object.keys(dcvSchema[section as keyof typeof dcvSchema])) {
+        out.push(`${set.has(`${section}\0${key}`) ? '' : '#'}${key}=${text(section, key)}`);
+      }
+      out.push('');
+    }
+    io.out(out.join('\n'));
+    return 0;
+  },
+};
+
+export const configCommands: CliCommand[] = [configCheck, configDiff, setConfig, getConfig];

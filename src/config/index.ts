@@ -37,6 +37,7 @@ export {
   DCV_REGISTRY_ROOT,
 } from './reg-file.js';
 export { entriesFromSettings, writeDcvConf, writeRegExportFromEntries } from './serialize.js';
+export { setKeyInText } from './edit.js';
 export { parseKeyFile, type KeyFile, type KeyFileGroup, type KeyFileEntry } from './key-file.js';
 export { parseGVariant, printGVariant, quoteGVariantString, type GVariantValue } from './gvariant.js';
 export { decodeText, decodeDword, encodeGVariant, encodeRegistry, type RawValue } from './value-codec.js';
