@@ -3,7 +3,7 @@
 // text, so dcvserver (root) never opens a path a user names.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadPermissions, type PermissionSources } from '../config/permissions-file.js';
+import { collectPermissionSources, type PermissionSources } from '../config/permissions-file.js';
 import { DcvError } from '../errors.js';
 import type { CliCommand, CliIo } from './command.js';
 import { callServer } from './control-client.js';
@@ -13,14 +13,8 @@ import type { PermissionsDescription } from '../server/permission-requests.js';
 
 /** Reads and parses `path` (relative to the working directory) with everything it imports. */
 export function readPermissionSources(io: CliIo, path: string): PermissionSources {
-  const entry = resolve(io.cwd, path);
-  const files: Record<string, string> = {};
-  // Parsing here reports syntax errors before anything is sent; the server parses again, trusting nothing.
-  loadPermissions(entry, (p) => {
-    files[p] = readFileSync(p, 'utf8');
-    return files[p];
-  });
-  return { entry, files };
+  // Read as the calling user; the server parses again, trusting nothing.
+  return collectPermissionSources(resolve(io.cwd, path), (p) => readFileSync(p, 'utf8'));
 }
 
 export const getPermissions: CliCommand = {

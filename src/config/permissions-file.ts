@@ -305,6 +305,16 @@ export interface PermissionSources {
   readonly files: Readonly<Record<string, string>>;
 }
 
+/**
+ * A permissions file and everything it imports, read with `read` (as whoever calls it) and parsed once so
+ * syntax errors surface before the sources travel anywhere.
+ */
+export function collectPermissionSources(entry: string, read: (path: string) => string): PermissionSources {
+  const files: Record<string, string> = {};
+  loadPermissions(entry, (p) => (files[p] = read(p)));
+  return { entry, files };
+}
+
 /** Parses what `dcv` sent; any other shape is PERMISSIONS_INVALID. */
 export function permissionsFromSources(value: unknown): PermissionsDocument {
   const v = value as Partial<PermissionSources> | null;

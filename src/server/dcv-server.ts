@@ -1,7 +1,8 @@
 // dcvserver itself: reads the configuration, claims the pid file, owns the session table and the control
 // socket, and on stop disposes that one tree so nothing it started is left running.
 import { X509Certificate } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { collectPermissionSources } from '../config/permissions-file.js';
 import { DcvError } from '../errors.js';
 import type { HostPaths } from '../host-paths.js';
 import type { DcvConfig } from '../config/index.js';
@@ -236,6 +237,12 @@ export class DcvServer {
         owner: auto.owner || (process.getuid?.() === 0 ? 'root' : (process.env['USER'] ?? 'root')),
         maxConcurrentClients: auto['max-concurrent-clients'],
         storageRoot: auto['storage-root'],
+        // Root's own configuration names the file, so the server reads it (and what it imports) itself.
+        ...(auto['permissions-file'] !== ''
+          ? {
+              permissions: collectPermissionSources(auto['permissions-file'], (p) => readFileSync(p, 'utf8')),
+            }
+          : {}),
       });
     } catch (e) {
       // A missing console display must not keep the administrator from reaching the server.

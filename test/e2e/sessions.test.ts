@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import type { EndpointsDescription } from '../../src/server/control-api.js';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeImage } from '../../src/codec/test-decode.js';
 import { isAlive } from '../../src/server/pid-file.js';
@@ -305,8 +305,14 @@ describe('dcvserver lifecycle', () => {
     const xvfb = spawn('Xvfb', [`:${n}`, '-screen', '0', '800x600x24', '-nolisten', 'tcp', '-noreset'], { stdio: 'ignore' });
     const root = makeDcvRoot(
       `[session-management]\ncreate-session=true\nconsole-session-display=':${n}'\n` +
-        `[session-management/automatic-console-session]\nowner='dcvtest-alice'\n`,
+        `[session-management/automatic-console-session]\nowner='dcvtest-alice'\n` +
+        `permissions-file='PERMISSIONS'\n`,
     );
+    // The automatic console session's own permissions file: alice (the owner) may only look.
+    const permissionsFile = join(root, 'etc/dcv/console.perm');
+    writeFileSync(permissionsFile, '[permissions]\n%owner% allow display\n');
+    const conf = join(root, 'etc/dcv/dcv.conf');
+    writeFileSync(conf, readFileSync(conf, 'utf8').replace('PERMISSIONS', permissionsFile));
     try {
       await waitFor('the host display', () => (existsSync(`/tmp/.X11-unix/X${n}`) ? true : undefined));
       execFileSync('xsetroot', ['-display', `:${n}`, '-solid', '#00ff00']);
@@ -316,6 +322,8 @@ describe('dcvserver lifecycle', () => {
       const d = JSON.parse((await dcv(root, ['describe-session', '-j', 'console'])).stdout) as Record<string, unknown>;
       assert.equal(d['x11-display'], `:${n}`);
       assert.deepEqual(d['display-layout'], [{ width: 800, height: 600, x: 0, y: 0 }]);
+      const perms = await dcv(root, ['get-permissions', '--session', 'console', '--user', 'dcvtest-alice']);
+      assert.equal(perms.stdout, 'display\n', perms.stderr);
       const shot = join(root, 'console.png');
       assert.equal((await dcv(root, ['get-screenshot', '--max-width', '400', '-o', shot, 'console'])).code, 0);
       const img = decodeImage(readFileSync(shot));
