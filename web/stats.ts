@@ -17,6 +17,7 @@ export class Stats {
   /** serverClockUs − ourClockUs from the Ping/Pong with the smallest round trip seen (the least skewed). */
   private clockOffsetUs: number | undefined;
   private bestRttUs = Infinity;
+  private lastLatencyAtUs = 0;
 
   received(bytes: number): void {
     this.bytesReceived += bytes;
@@ -27,10 +28,13 @@ export class Stats {
     this.framesShown++;
     this.windowFrames++;
     if (this.clockOffsetUs !== undefined) {
-      const latency = (nowUs() + this.clockOffsetUs - captureTimestampUs) / 1000;
-      // Smooth, so the overlay is readable; the benchmark gets exact numbers from FrameShown on the server.
-      this.frameLatencyMs =
-        this.frameLatencyMs === undefined ? latency : this.frameLatencyMs * 0.8 + latency * 0.2;
+      const now = nowUs();
+      const latency = (now + this.clockOffsetUs - captureTimestampUs) / 1000;
+      // Smooth, so the overlay is readable while frames flow; after a pause (typing, an idle desktop) the new
+      // frame stands alone, or one slow key frame at the start would colour the figure for many frames.
+      const fresh = this.frameLatencyMs === undefined || now - this.lastLatencyAtUs > 1_000_000;
+      this.frameLatencyMs = fresh ? latency : this.frameLatencyMs! * 0.8 + latency * 0.2;
+      this.lastLatencyAtUs = now;
     }
   }
 
