@@ -2,7 +2,7 @@
 // recorded before it acts and is safe to run again, so an interrupted upgrade is resumed by running the
 // same apply again; any failure after the server stopped rolls back to the previous release and configuration.
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { DcvError } from '../errors.js';
 import { compareWithBackup } from './config-compare.js';
 import { createBackup, verifiedBackup } from './config-backup.js';
@@ -17,6 +17,7 @@ import {
   type UpgradeJournal,
 } from './journal.js';
 import { blockerError, preflight, type Preflight } from './preflight.js';
+import { pruneAfterUpgrade } from './prune.js';
 import { installRelease, linkCommands, releaseDir, switchCurrent } from './release-install.js';
 import { rollback } from './rollback.js';
 import { closeSession, runningVersion, startRelease, stopServer } from './server-control.js';
@@ -263,6 +264,15 @@ async function applyLocked(
   journal.status = 'completed';
   enterStep(paths, journal, 'done', `opendcv ${p.version} installed`);
   writeJournal(paths, journal);
+  // The rollback target (the previous release and this upgrade's backup) stays; older ones go.
+  try {
+    const keep = [p.version, ...(journal.previous ? [journal.previous.version] : [])];
+    const pruned = pruneAfterUpgrade(paths, keep, journal.backup ? [basename(journal.backup)] : []);
+    if (pruned.releases.length > 0) progress.say(`removed older releases: ${pruned.releases.join(', ')}`);
+    if (pruned.backups.length > 0) progress.say(`removed older backups: ${pruned.backups.join(', ')}`);
+  } catch (e) {
+    progress.note(`could not remove older releases or backups: ${(e as Error).message}`);
+  }
   const t = journal.timings;
   const downtimeMs =
     t.stopped !== undefined && t.serverReady !== undefined && journal.serverWasRunning
