@@ -198,6 +198,8 @@ export class Renderer {
           this.emit({ kind: 'error', message: `painting a video frame: ${String(e)}` });
         },
       )
+      // The chain must stay resolved whatever happens above, or every later frame would be skipped.
+      .catch((e: unknown) => this.emit({ kind: 'error', message: `after a video frame: ${String(e)}` }))
       .finally(() => frame.close());
   }
 
@@ -212,8 +214,12 @@ export class Renderer {
       try {
         await this.putConverted(frame, areas);
         return;
-      } catch {
-        this.rgbaCopy = false; // a browser without VideoFrame.copyTo(..., { format: 'RGBA' }): draw instead
+      } catch (e) {
+        // A browser without VideoFrame.copyTo(..., { format: 'RGBA' }) says so with one of these: draw from now
+        // on. Anything else is this frame's own failure.
+        const name = (e as { name?: string } | null)?.name;
+        if (name !== 'TypeError' && name !== 'NotSupportedError') throw e;
+        this.rgbaCopy = false;
       }
     }
     if (areas.length === 1) {
