@@ -27,6 +27,11 @@ export interface H264EncoderKind {
   readonly globalArgs: readonly string[];
   /** ffmpeg options after the input: filters, the encoder and its low-latency settings. */
   outputArgs(s: EncodeSettings): string[];
+  /**
+   * Options that make input frame `n` an IDR key frame, for an encoder that is warmed up with `n` throwaway
+   * frames first (see FfmpegH264); absent where that is not verified to work.
+   */
+  keyFrameAt?(n: number): string[];
 }
 
 export const LIBX264: H264EncoderKind = {
@@ -60,6 +65,7 @@ export const LIBX264: H264EncoderKind = {
     '-sc_threshold',
     '0',
   ],
+  keyFrameAt: (n) => ['-force_key_frames', `expr:eq(n,${n})`, '-forced-idr', '1'],
 };
 
 /** NVIDIA: NVENC takes the BGRX pixels as they are and converts on the GPU. */

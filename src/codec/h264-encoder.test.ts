@@ -13,6 +13,19 @@ function solid(b: number, g: number, r: number): Buffer {
   return buf;
 }
 
+/** The NAL unit types of an Annex-B access unit, ignoring access unit delimiters and SEI. */
+function nalTypes(au: Uint8Array): number[] {
+  const types: number[] = [];
+  for (let i = 0; i + 3 < au.length; i++) {
+    if (au[i] === 0 && au[i + 1] === 0 && au[i + 2] === 1) {
+      const t = au[i + 3]! & 0x1f;
+      if (t !== 9 && t !== 6) types.push(t);
+      i += 3;
+    }
+  }
+  return types;
+}
+
 function next(enc: H264Encoder): Promise<EncodedFrame> {
   return new Promise((resolve, reject) => {
     enc.once('frame', resolve);
@@ -34,6 +47,12 @@ test('one access unit per frame, in order; a requested keyframe comes on the nex
     assert.deepEqual(
       frames.map((f) => f.keyframe),
       [true, false, true, false],
+    );
+    // Key frames are IDR pictures with SPS and PPS in front (a fresh ffmpeg's first real frame, after the frames
+    // that warm it up); the others are plain slices.
+    assert.deepEqual(
+      frames.map((f) => nalTypes(f.data)),
+      [[7, 8, 5], [1], [7, 8, 5], [1]],
     );
     assert.deepEqual(
       frames.map((f) => f.seq),

@@ -20,6 +20,13 @@ const MAX_IN_FLIGHT = 1;
 /** Pixels one x264 thread encodes in a frame time at 30-60 fps with ultrafast (a 1080p screen). */
 const PIXELS_PER_THREAD = 1920 * 1088;
 const MAX_FAILURES = 3;
+/**
+ * Throwaway frames a new ffmpeg encodes before the first real one, which it then encodes as an IDR. A fresh
+ * x264 spends extra time on its first P-frame (~30-50 ms more at 1080p here, memory touched the first time), and
+ * every new ffmpeg serves a joining viewer: warmed up while it waits as the spare, its real frames come at full
+ * speed. Two: an I-frame and a P-frame.
+ */
+const WARM_UP_FRAMES = 2;
 
 export interface EncodedFrame {
   /** Annex-B access unit; a keyframe starts with SPS and PPS. */
@@ -232,6 +239,7 @@ class FfmpegH264 {
       '-i',
       'pipe:0',
       ...kind.outputArgs({ quality: o.crf ?? 23, gop: o.keyframeInterval ?? 300, threads }),
+      ...(kind.keyFrameAt ? kind.keyFrameAt(WARM_UP_FRAMES) : []),
       // Frames come when the screen changes, not at a fixed rate: keep every one, invent none.
       '-fps_mode',
       'passthrough',
@@ -247,7 +255,12 @@ class FfmpegH264 {
       'pipe:1',
     ];
     this.child = spawn(o.ffmpegPath ?? 'ffmpeg', args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const demux = new FlvH264Demuxer((au) => this.onAccessUnit(au));
+    let warmUps = kind.keyFrameAt ? WARM_UP_FRAMES : 0;
+    const demux = new FlvH264Demuxer((au) => {
+      if (warmUps > 0)
+        warmUps--; // a throwaway frame's access unit
+      else this.onAccessUnit(au);
+    });
     this.child.stdout.on('data', (d: Buffer) => {
       try {
         demux.push(d);
@@ -263,6 +276,9 @@ class FfmpegH264 {
     this.child.on('exit', (code, signal) =>
       this.fail(`${signal ?? `exit ${code}`}${this.stderr ? `: ${this.stderr.trim()}` : ''}`),
     );
+    // Different pictures, so the P-frame has motion to search like a real one.
+    const size = inputFormat === 'yuv420p' ? i420Size(o.width, o.height) : o.width * o.height * 4;
+    for (let i = 0; i < warmUps; i++) this.write(Buffer.alloc(size, i * 97));
   }
 
   write(pixels: Buffer): void {
