@@ -11,14 +11,20 @@
       "sources": ["native/pam-authenticate.c"],
       "cflags": ["-Wall", "-Wextra", "-O2"],
       "libraries": ["-lpam"]
-    },
-    # Screen pixels to I420 for the H.264 encoders (libyuv); the encoder falls back to ffmpeg's own
-    # conversion when this module cannot load.
-    {
-      "target_name": "opendcv_yuv",
-      "sources": ["native/yuv-convert.c"],
-      "cflags": ["-Wall", "-Wextra", "-O2"],
-      "libraries": ["-lyuv"]
     }
+  ],
+  "conditions": [
+    # Screen pixels to I420 for the H.264 encoders (libyuv). Built when libyuv-dev is installed (it is in
+    # scripts/debian-packages.txt); without it the encoder hands ffmpeg the pixels and ffmpeg converts.
+    ["<!(test -f /usr/include/libyuv.h && echo 1 || echo 0)==1", {
+      "targets": [
+        {
+          "target_name": "opendcv_yuv",
+          "sources": ["native/yuv-convert.c"],
+          "cflags": ["-Wall", "-Wextra", "-O2"],
+          "libraries": ["-lyuv"]
+        }
+      ]
+    }]
   ]
 }
