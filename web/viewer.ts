@@ -10,6 +10,7 @@ import { reconnectDelay } from './backoff.js';
 import { ClipboardSync } from './clipboard.js';
 import { CursorPainter } from './cursor.js';
 import { Display } from './display.js';
+import { fullscreenButton } from './fullscreen.js';
 import { KeyboardInput } from './keyboard.js';
 import { PointerInput } from './pointer.js';
 import type { FromRenderer } from './render-messages.js';
@@ -113,6 +114,7 @@ export class Viewer {
     toggle.textContent = 'stats';
     toggle.title = 'Show or hide streaming metrics';
     toggle.addEventListener('click', () => this.overlay.classList.toggle('hidden'));
+    status.element.appendChild(fullscreenButton(stage, this.display.canvas));
     status.element.appendChild(toggle);
     setInterval(() => this.tick(), 1000);
     installViewerApi(this.state, {

@@ -443,6 +443,20 @@ describe('web client in Chromium', () => {
     );
   });
 
+  test('the full screen button gives the remote screen the whole display, with the keyboard on it', async () => {
+    await page.click('#fullscreen-toggle');
+    // Page-side expressions as text: this file compiles without the DOM's types.
+    const inFullscreen = await waitFor('full screen', async () =>
+      (await page.evaluate("document.fullscreenElement?.id === 'stage'")) === true ? true : undefined,
+    );
+    assert.equal(inFullscreen, true);
+    assert.equal(await page.evaluate('document.activeElement?.id'), 'screen');
+    await page.evaluate('document.exitFullscreen()');
+    await waitFor('windowed again', async () =>
+      (await page.evaluate('document.fullscreenElement === null')) === true ? true : undefined,
+    );
+  });
+
   test('a click arrives as pointer button events at the remote coordinates, scaled or not', async () => {
     const c = conns.at(-1)!;
     const box = (await page.locator('#screen').boundingBox())!;
