@@ -1,10 +1,13 @@
 // The canvas on the page: sized to the remote screen, scaled down (never up, so text stays crisp) to fit
-// the window, and the mapping from page coordinates to remote pixels for the input handlers.
+// the window — or shown 1:1 with scroll bars, for reading small text on a small window — and the mapping from
+// page coordinates to remote pixels for the input handlers.
 
 export class Display {
   readonly canvas: HTMLCanvasElement;
   private remoteWidth = 0;
   private remoteHeight = 0;
+  /** 'fit': scaled down to the window; 'native': one remote pixel per CSS pixel, scrolled. */
+  private scaling: 'fit' | 'native' = 'fit';
 
   constructor(private readonly container: HTMLElement) {
     this.canvas = document.createElement('canvas');
@@ -31,6 +34,17 @@ export class Display {
     this.fit();
   }
 
+  get scale(): 'fit' | 'native' {
+    return this.scaling;
+  }
+
+  /** Switches between fitting the window and 1:1 pixels. */
+  setScale(scaling: 'fit' | 'native'): void {
+    this.scaling = scaling;
+    this.container.classList.toggle('native', scaling === 'native');
+    this.fit();
+  }
+
   /** The space the canvas may use, for ClientHello's viewport fields. */
   viewport(): { width: number; height: number } {
     const r = this.container.getBoundingClientRect();
@@ -40,7 +54,8 @@ export class Display {
   private fit(): void {
     if (this.remoteWidth === 0) return;
     const { width, height } = this.viewport();
-    const scale = Math.min(1, width / this.remoteWidth, height / this.remoteHeight);
+    const scale =
+      this.scaling === 'native' ? 1 : Math.min(1, width / this.remoteWidth, height / this.remoteHeight);
     this.canvas.style.width = `${Math.floor(this.remoteWidth * scale)}px`;
     this.canvas.style.height = `${Math.floor(this.remoteHeight * scale)}px`;
   }

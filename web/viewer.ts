@@ -114,6 +114,7 @@ export class Viewer {
     toggle.textContent = 'stats';
     toggle.title = 'Show or hide streaming metrics';
     toggle.addEventListener('click', () => this.overlay.classList.toggle('hidden'));
+    status.element.appendChild(this.scaleButton());
     status.element.appendChild(fullscreenButton(stage, this.display.canvas));
     status.element.appendChild(toggle);
     setInterval(() => this.tick(), 1000);
@@ -130,6 +131,26 @@ export class Viewer {
       takeProbes: () => this.probeLog.splice(0),
     });
     window.addEventListener('pagehide', () => this.socket?.close(CloseCode.GoingAway, 'the page was closed'));
+  }
+
+  /** "1:1" shows remote pixels as they are (scrolling when the window is smaller); "fit" scales down again. */
+  private scaleButton(): HTMLButtonElement {
+    const button = document.createElement('button');
+    button.id = 'scale-toggle';
+    const label = (): void => {
+      button.textContent = this.display.scale === 'fit' ? '1:1' : 'fit';
+      button.title =
+        this.display.scale === 'fit'
+          ? 'Show the remote screen pixel for pixel, scrolling if the window is smaller'
+          : 'Scale the remote screen down to fit the window';
+    };
+    label();
+    button.addEventListener('click', () => {
+      this.display.setScale(this.display.scale === 'fit' ? 'native' : 'fit');
+      label();
+      this.display.canvas.focus();
+    });
+    return button;
   }
 
   async start(): Promise<void> {

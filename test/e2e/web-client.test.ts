@@ -457,7 +457,7 @@ describe('web client in Chromium', () => {
     );
   });
 
-  test('a click arrives as pointer button events at the remote coordinates, scaled or not', async () => {
+  test('a click arrives as pointer button events at the remote coordinates, scaled, 1:1 or not', async () => {
     const c = conns.at(-1)!;
     const box = (await page.locator('#screen').boundingBox())!;
     assert.equal(Math.round(box.width), W, 'shown 1:1 when the window is large enough');
@@ -491,6 +491,28 @@ describe('web client in Chromium', () => {
     assert.ok(Math.abs(pressed.x - W * 0.75) <= 2, `x ${pressed.x}`);
     assert.ok(Math.abs(pressed.y - H * 0.5) <= 2, `y ${pressed.y}`);
 
+    // 1:1 on the small window: remote pixels as they are, the stage scrolls, clicks still land exactly.
+    await page.click('#scale-toggle');
+    const native = await waitFor('canvas at 1:1', async () => {
+      const b = (await page.locator('#screen').boundingBox())!;
+      return Math.round(b.width) === W ? b : undefined;
+    });
+    assert.equal(Math.round(native.height), H);
+    assert.equal(await page.textContent('#scale-toggle'), 'fit');
+    before = c.received.length;
+    await page.mouse.click(native.x + 30.5, native.y + 20.5);
+    const at = await waitFor('a click at 1:1', () =>
+      c.received
+        .slice(before)
+        .find((m): m is Extract<typeof m, { type: 'pointer' }> => m.type === 'pointer' && m.buttons === 1),
+    );
+    assert.deepEqual([at.x, at.y], [30, 20]);
+    await page.click('#scale-toggle');
+    await waitFor('fitted again', async () =>
+      (await page.locator('#screen').boundingBox())!.width < W ? true : undefined,
+    );
+
+    await page.mouse.move(small.x + small.width * 0.5, small.y + small.height * 0.5); // off the button, onto the screen
     before = c.received.length;
     await page.mouse.wheel(0, 100);
     const wheel = await waitFor('wheel', () => c.received.slice(before).find((m) => m.type === 'wheel'));
