@@ -14,6 +14,7 @@ import type {
   ScreenshotResult,
   SessionDescription,
 } from '../server/control-api.js';
+import { formatHostPort } from '../server/web-endpoint.js';
 
 const json = { json: { type: 'boolean', short: 'j' } } as const;
 
@@ -260,9 +261,8 @@ export const listEndpoints: CliCommand = {
       io.out(`${formatJsonGlib(d)}\n`);
       return 0;
     }
-    const host = (a: string): string => (a.includes(':') ? `[${a}]` : a);
     for (const e of d.endpoints)
-      io.out(`Endpoint: ${host(e.address)}:${e.port} (protocols:${e.protocols.join(',')})\n`);
+      io.out(`Endpoint: ${formatHostPort(e.address, e.port)} (protocols:${e.protocols.join(',')})\n`);
     io.out(
       `Certificate: ${d.certificate.path} (sha256-fingerprint:${d.certificate['sha256-fingerprint']})\n`,
     );

@@ -132,14 +132,11 @@ export class DcvServer {
     if (this.web === null || this.certificateFingerprint === null)
       throw new DcvError('SERVER_NOT_RUNNING', 'The web endpoint is not running.');
     return {
-      endpoints: this.web.addresses.map((a) => {
-        const at = a.lastIndexOf(':');
-        return {
-          address: a.slice(0, at).replace(/^\[|\]$/g, ''),
-          port: Number(a.slice(at + 1)),
-          protocols: ['https', 'wss'],
-        };
-      }),
+      endpoints: this.web.listening.map(({ host, port }) => ({
+        address: host,
+        port,
+        protocols: ['https', 'wss'],
+      })),
       certificate: { path: this.paths.tlsCert, 'sha256-fingerprint': this.certificateFingerprint },
     };
   }

@@ -68,6 +68,11 @@ export function parseListenEndpoint(spec: string, defaultPort: number): { host: 
   return { host: spec, port: defaultPort }; // a bare IPv6 address
 }
 
+/** `host:port` as a URL or a log names it: an IPv6 host in brackets (the inverse of parseListenEndpoint). */
+export function formatHostPort(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
 export class WebEndpoint {
   /** What listens: each connection is handed to TLS, or, when it speaks plain HTTP, redirected to https. */
   private readonly fronts: net.Server[] = [];
@@ -78,7 +83,8 @@ export class WebEndpoint {
   private readonly prefix: string;
   private readonly hostRegex: RegExp;
   private readonly originRegex: RegExp;
-  readonly addresses: string[] = [];
+  /** Every address and port it listens on (an IPv6 `::` the host lacks is left out). */
+  readonly listening: { readonly host: string; readonly port: number }[] = [];
 
   private constructor(private readonly deps: WebEndpointDeps) {
     const path = deps.config.connectivity['web-url-path'];
@@ -92,6 +98,11 @@ export class WebEndpoint {
     } catch {
       deps.log.warn(`The web client is missing from ${root} (run 'npm run build'); only the WebSocket endpoint works.`);
     }
+  }
+
+  /** The listening addresses as `host:port`, IPv6 hosts in brackets, for logs. */
+  get addresses(): string[] {
+    return this.listening.map(({ host, port }) => formatHostPort(host, port));
   }
 
   static async start(deps: WebEndpointDeps): Promise<WebEndpoint> {
@@ -112,7 +123,7 @@ export class WebEndpoint {
           front.listen({ host, port, ipv6Only: host === '::' && hasV4Any }, () => resolve());
         });
         e.fronts.push(front);
-        e.addresses.push(`${host.includes(':') ? `[${host}]` : host}:${port}`);
+        e.listening.push({ host, port });
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (host === '::' && (code === 'EAFNOSUPPORT' || code === 'EADDRNOTAVAIL')) continue; // no IPv6 on this host

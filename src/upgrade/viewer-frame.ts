@@ -6,6 +6,7 @@ import { DcvError } from '../errors.js';
 import type { HostPaths } from '../host-paths.js';
 import { decodeServerMessage, encodeMessage, PROTOCOL_VERSION } from '../protocol/index.js';
 import { connectControlSocket } from '../server/control-socket.js';
+import { formatHostPort } from '../server/web-endpoint.js';
 import { SERVER_VERSION } from '../version/current.js';
 import { viewerAddress } from './viewer-probe.js';
 
@@ -26,7 +27,7 @@ export async function receiveFirstFrame(paths: HostPaths, session: string): Prom
   const token = await viewerToken(paths, session);
   const { host, port, path } = viewerAddress(paths);
   const base = path.endsWith('/') ? path : `${path}/`;
-  const url = `wss://${host.includes(':') ? `[${host}]` : host}:${port}${base}ws`;
+  const url = `wss://${formatHostPort(host, port)}${base}ws`;
   // The certificate is often self-signed; the smoke test asks whether the server streams, not whom to trust.
   const ws = new WebSocket(url, { rejectUnauthorized: false, origin: `https://${host}:${port}` });
   ws.binaryType = 'nodebuffer';

@@ -5,7 +5,7 @@ import https from 'node:https';
 import { loadDcvConf } from '../config/index.js';
 import { DcvError } from '../errors.js';
 import type { HostPaths } from '../host-paths.js';
-import { parseListenEndpoint } from '../server/web-endpoint.js';
+import { formatHostPort, parseListenEndpoint } from '../server/web-endpoint.js';
 
 const PROBE_TIMEOUT_MS = 15_000;
 
@@ -39,7 +39,7 @@ export async function waitForViewerEndpoint(paths: HostPaths): Promise<number> {
     if (Date.now() > deadline) {
       throw new DcvError(
         'SERVER_NOT_RUNNING',
-        `the server does not answer viewers on https://${host.includes(':') ? `[${host}]` : host}:${port}${path} within ${PROBE_TIMEOUT_MS / 1000} s.`,
+        `the server does not answer viewers on https://${formatHostPort(host, port)}${path} within ${PROBE_TIMEOUT_MS / 1000} s.`,
       );
     }
     await new Promise((r) => setTimeout(r, 25));
