@@ -10,6 +10,7 @@ import { crashPoint } from './crash-point.js';
 import {
   archiveJournal,
   enterStep,
+  journalPreviousRelease,
   readJournal,
   timestampId,
   writeJournal,
@@ -90,14 +91,7 @@ async function applyLocked(
     closeSessions,
     stagingDir: stagingDir(ctx),
     stagingOnReleasesFs: true,
-    ...(interrupted !== null
-      ? {
-          previous:
-            interrupted.previous === null
-              ? null
-              : { version: interrupted.previous.version, dir: interrupted.previous.release },
-        }
-      : {}),
+    ...(interrupted !== null ? { previous: journalPreviousRelease(interrupted) } : {}),
     env,
     cwd: ctx.cwd,
   });

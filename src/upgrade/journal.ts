@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { DcvError } from '../errors.js';
 import type { HostPaths } from '../host-paths.js';
 import { writeFileDurably } from '../host/durable-file.js';
+import type { InstalledRelease } from './release-install.js';
 
 /** The seed's procedure (DESIGN.md §6), in order. */
 export const APPLY_STEPS = [
@@ -61,6 +62,14 @@ export interface UpgradeJournal {
   /** Milliseconds since the epoch, for the downtime report: server stopped, new server accepting viewers, first frame. */
   timings: { stopped?: number; serverReady?: number; firstFrame?: number };
   events: JournalEvent[];
+}
+
+/**
+ * The release an interrupted upgrade started from, as preflight takes it: resuming compares the target with
+ * that release, not with whatever `current` points to half way through.
+ */
+export function journalPreviousRelease(j: UpgradeJournal): InstalledRelease | null {
+  return j.previous === null ? null : { version: j.previous.version, dir: j.previous.release };
 }
 
 export function readJournal(paths: HostPaths): UpgradeJournal | null {

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readJournal } from './journal.js';
+import { journalPreviousRelease, readJournal } from './journal.js';
 import { preflight, type Preflight } from './preflight.js';
 import type { UpgradeContext } from './upgrade-context.js';
 
@@ -20,14 +20,7 @@ export async function planUpgrade(
       closeSessions,
       stagingDir: staging,
       stagingOnReleasesFs: false,
-      ...(interrupted !== null
-        ? {
-            previous:
-              interrupted.previous === null
-                ? null
-                : { version: interrupted.previous.version, dir: interrupted.previous.release },
-          }
-        : {}),
+      ...(interrupted !== null ? { previous: journalPreviousRelease(interrupted) } : {}),
       env: ctx.env,
       cwd: ctx.cwd,
     });
