@@ -54,6 +54,21 @@ export function requiredOption(
   throw new DcvError('USAGE', `dcv ${command}: ${what} is required (see 'dcv ${command} --help').`);
 }
 
+/**
+ * Which one of options that exclude each other was given, or a USAGE error when none or several were:
+ * "give exactly one of --name NAME or --none". `shown` lists them as the error should.
+ */
+export function exactlyOneOption<K extends string>(
+  command: string,
+  values: ParsedOptions['values'],
+  names: readonly K[],
+  shown: string,
+): K {
+  const given = names.filter((n) => values[n] !== undefined);
+  if (given.length === 1) return given[0]!;
+  throw new DcvError('USAGE', `dcv ${command}: give exactly one of ${shown} (see 'dcv ${command} --help').`);
+}
+
 /** parseArgs explains at length; the user needs its first sentence. */
 function firstSentence(message: string): string {
   const m = /^[^\n]*?\.(?=\s|$)/.exec(message);

@@ -4,11 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { collectPermissionSources, type PermissionSources } from '../config/permissions-file.js';
-import { DcvError } from '../errors.js';
 import type { CliCommand, CliIo } from './command.js';
 import { callServer } from './control-client.js';
 import { formatJsonGlib } from './json-glib.js';
-import { parseOptions, requiredOption } from './parse-options.js';
+import { exactlyOneOption, parseOptions, requiredOption } from './parse-options.js';
 import type { PermissionsDescription } from '../server/permission-requests.js';
 
 /** Reads and parses `path` (relative to the working directory) with everything it imports. */
@@ -52,11 +51,12 @@ export const setPermissions: CliCommand = {
       { min: 0, max: 0, names: '' },
     );
     const id = requiredOption('set-permissions', 'session', v['session'], 'SESSION_ID');
-    const chosen = (['none', 'reset-builtin', 'file'] as const).filter((k) => v[k] !== undefined);
-    if (chosen.length !== 1) {
-      throw new DcvError('USAGE', 'dcv set-permissions: give exactly one of --none, --reset-builtin or --file PATH.');
-    }
-    const mode = chosen[0]!;
+    const mode = exactlyOneOption(
+      'set-permissions',
+      v,
+      ['none', 'reset-builtin', 'file'],
+      '--none, --reset-builtin or --file PATH',
+    );
     const permissions = mode === 'file' ? readPermissionSources(io, String(v['file'])) : undefined;
     await callServer(io, 'set-permissions', { id, mode, permissions });
     return 0;

@@ -6,7 +6,7 @@ import { DcvError } from '../errors.js';
 import type { CliCommand, CliIo } from './command.js';
 import { callServer } from './control-client.js';
 import { formatJsonGlib } from './json-glib.js';
-import { integerOption, parseOptions, requiredOption } from './parse-options.js';
+import { exactlyOneOption, integerOption, parseOptions, requiredOption } from './parse-options.js';
 import { readPermissionSources } from './permissions.js';
 import type {
   ConnectionDescription,
@@ -239,12 +239,7 @@ export const setName: CliCommand = {
       { min: 0, max: 0, names: '' },
     );
     const id = requiredOption('set-name', 'session', v['session'], 'SESSION_ID');
-    if ((v['name'] === undefined) === (v['none'] === undefined)) {
-      throw new DcvError(
-        'USAGE',
-        "dcv set-name: give exactly one of --name NAME or --none (see 'dcv set-name --help').",
-      );
-    }
+    exactlyOneOption('set-name', v, ['name', 'none'], '--name NAME or --none');
     await callServer(io, 'set-name', { id, name: typeof v['name'] === 'string' ? v['name'] : null });
     return 0;
   },
