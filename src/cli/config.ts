@@ -10,6 +10,7 @@ import {
   encodeGVariant,
   formatChange,
   formatDiagnostic,
+  isSectionName,
   keySpec,
   loadConfigFile,
   loadDcvConf,
@@ -192,10 +193,10 @@ export const getConfig: CliCommand = {
     const sections = v['all'] === true ? Object.keys(dcvSchema) : [v['section'] as string];
     const out: string[] = [];
     for (const section of sections) {
-      if (!(section in dcvSchema))
+      if (!isSectionName(section))
         throw new DcvError('USAGE', `dcv get-config: [${section}] is not a dcv.conf section.`);
       out.push(`[${section}]`);
-      for (const key of Object.keys(dcvSchema[section as keyof typeof dcvSchema])) {
+      for (const key of Object.keys(dcvSchema[section])) {
         out.push(`${set.has(`${section}\0${key}`) ? '' : '#'}${key}=${text(section, key)}`);
       }
       out.push('');
