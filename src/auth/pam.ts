@@ -1,8 +1,8 @@
 // System logins through PAM (native/pam-authenticate.c): at most a few conversations at once, each on a
 // worker thread, so a flood of logins can neither block the event loop nor take every libuv worker.
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { DcvError } from '../errors.js';
+import { nativeAddon } from '../host/native-addon.js';
 
 export interface PamVerdict {
   readonly ok: boolean;
@@ -16,14 +16,9 @@ interface PamAddon {
   pamAuthenticate(service: string, user: string, password: Buffer, rhost: string): Promise<PamVerdict>;
 }
 
-const require = createRequire(import.meta.url);
-let addon: PamAddon | null = null;
-
 function native(): PamAddon {
   try {
-    // dist/src/auth/ → package root/build/Release
-    addon ??= require('../../../build/Release/opendcv_pam.node') as PamAddon;
-    return addon;
+    return nativeAddon<PamAddon>('opendcv_pam');
   } catch (e) {
     throw new DcvError(
       'AUTHENTICATION_UNAVAILABLE',

@@ -1,6 +1,6 @@
 // Screen pixels → I420 (yuv420p) for the H.264 encoders, through native/yuv-convert.c (libyuv) when that
 // module loads; otherwise the encoder hands ffmpeg the 32-bit pixels and lets swscale convert.
-import { createRequire } from 'node:module';
+import { nativeAddon } from '../host/native-addon.js';
 
 interface YuvAddon {
   toI420(
@@ -13,19 +13,13 @@ interface YuvAddon {
   ): void;
 }
 
-const require = createRequire(import.meta.url);
-let addon: YuvAddon | null | undefined;
-
+/** The libyuv module, or null where it was not built (no libyuv-dev) or libyuv is missing on this host. */
 function load(): YuvAddon | null {
-  if (addon === undefined) {
-    try {
-      // dist/src/codec/ → package root/build/Release
-      addon = require('../../../build/Release/opendcv_yuv.node') as YuvAddon;
-    } catch {
-      addon = null; // not built, or libyuv missing on this host
-    }
+  try {
+    return nativeAddon<YuvAddon>('opendcv_yuv');
+  } catch {
+    return null;
   }
-  return addon;
 }
 
 /** Bytes of a width×height I420 frame: Y, then U and V at half resolution each way. */
