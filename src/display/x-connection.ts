@@ -184,7 +184,10 @@ export class XConnection extends EventEmitter<XConnectionEvents> {
     const bpp = this.xdisplay.format?.[depth]?.bits_per_pixel;
     const lsbFirst = (this.xdisplay.image_byte_order ?? 0) === 0;
     const unsupported = (why: string): DcvError =>
-      new DcvError('FRAMEBUFFER_UNSUPPORTED', `The X display's screen cannot be streamed: ${why}.`);
+      new DcvError(
+        'FRAMEBUFFER_UNSUPPORTED',
+        `The X display's screen cannot be streamed: ${why}; run that X server at 24-bit colour (depth 24).`,
+      );
     if ((depth !== 24 && depth !== 32) || bpp !== 32)
       throw unsupported(`depth ${depth} at ${bpp ?? '?'} bits per pixel`);
     if (visual?.red_mask === 0xff0000 && visual.blue_mask === 0xff) return lsbFirst ? 'bgr0' : '0rgb';
