@@ -70,7 +70,8 @@ export class Toolbar {
     this.element.setAttribute('role', 'toolbar');
     this.element.setAttribute('aria-label', S.toolbar);
     this.element.addEventListener('keydown', (e) => this.keydown(e));
-    bar.appendChild(this.element);
+    // Before the account, so the bar reads: product, state, tools, who is logged in.
+    bar.insertBefore(this.element, bar.querySelector('#account'));
 
     this.showHandle = document.createElement('button');
     this.showHandle.id = 'toolbar-show';
@@ -243,7 +244,7 @@ export class Toolbar {
     button.type = 'button';
     button.id = `tb-${spec.id}`;
     button.tabIndex = -1;
-    if (spec.title !== undefined) button.title = spec.title;
+    button.title = spec.title ?? spec.label;
     if (spec.icon !== undefined) button.appendChild(icon(spec.icon));
     const text = document.createElement('span');
     text.className = 'label';
