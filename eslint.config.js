@@ -1,9 +1,13 @@
 // Lint rules: typescript-eslint's recommended set, plus the layering of DESIGN.md §3 — each folder may
-// import only the folders below it, the pure ones import nothing from Node, and web/ only the pure protocol.
+// import only the folders below it, the pure ones import nothing from Node, and web/ only the pure protocol —
+// and no import cycles anywhere, within a folder too (eslint-plugin-import-x's no-cycle; type-only imports,
+// erased at run time, are not counted).
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import { importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 const layers = ['host', 'display', 'codec', 'session', 'auth', 'server', 'upgrade', 'cli'];
-const pure = ['version', 'config', 'license', 'protocol'];
+const pure = ['version', 'config', 'license', 'protocol', 'control'];
 
 function above(folder) {
   return layers.slice(layers.indexOf(folder) + 1);
@@ -20,6 +24,15 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
+  },
+  {
+    files: ['**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      ...importX.flatConfigs.typescript.settings,
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: 'tsconfig.json' })],
+    },
+    rules: { 'import-x/no-cycle': 'error' },
   },
   ...pure.map((folder) => ({
     files: [`src/${folder}/**/*.ts`],

@@ -6,8 +6,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, st
 import { dirname, join, relative } from 'node:path';
 import { licenseFileEntries, loadConfigFile } from '../config/index.js';
 import { DcvError } from '../errors.js';
-import type { HostPaths } from '../host-paths.js';
-import { resolveHostPath } from '../server/license-gate.js';
+import { resolveHostPath, type HostPaths } from '../host-paths.js';
 import { writeFileDurably } from '../host/durable-file.js';
 
 export const BACKUP_MANIFEST = 'backup-manifest.json';
