@@ -7,8 +7,7 @@ import { dirname, join, relative } from 'node:path';
 import { licenseFileEntries, type ConfigEntry } from '../config/index.js';
 import { readConfigFile } from '../host/dcv-conf-file.js';
 import { DcvError } from '../errors.js';
-import type { HostPaths } from '../host-paths.js';
-import { resolveHostPath } from '../server/license-gate.js';
+import { resolveHostPath, type HostPaths } from '../host-paths.js';
 import { writeFileDurably } from '../host/durable-file.js';
 
 export const BACKUP_MANIFEST = 'backup-manifest.json';

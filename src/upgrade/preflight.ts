@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { DcvError, type ErrorCode } from '../errors.js';
 import { readConfigFile } from '../host/dcv-conf-file.js';
 import type { HostPaths } from '../host-paths.js';
-import type { SessionDescription } from '../server/control-api.js';
+import type { SessionDescription } from '../control/contract.js';
 import { evaluateLicense } from '../server/license-gate.js';
 import { clientCompatibility, OLDEST_CLIENT_VERSION } from '../version/compatibility.js';
 import { compareVersions, parseVersion } from '../version/version.js';

@@ -4,7 +4,7 @@ import https from 'node:https';
 import { readConfigFile } from '../host/dcv-conf-file.js';
 import { DcvError } from '../errors.js';
 import type { HostPaths } from '../host-paths.js';
-import { formatHostPort, parseListenEndpoint } from '../server/web-endpoint.js';
+import { formatHostPort, parseListenEndpoint } from '../config/listen-endpoint.js';
 
 const PROBE_TIMEOUT_MS = 15_000;
 
