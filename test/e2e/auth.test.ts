@@ -23,7 +23,7 @@ import {
   type ServerHello,
 } from '../../src/protocol/index.js';
 import { SERVER_VERSION } from '../../src/version/current.js';
-import { dcv, dcvserver, ensureUser, makeDcvRoot, removeDcvRoot, sleep, waitFor, writeInit, type TestUser } from './harness.js';
+import { dcv, dcvserver, ensureSystemFile, ensureUser, makeDcvRoot, removeDcvRoot, sleep, waitFor, writeInit, type TestUser } from './harness.js';
 
 const FAILED_PASSWORD = 'Authentication failed: the user name or password is not correct.';
 const FAILED_TOKEN = 'Authentication failed: the authentication token was not accepted.';
@@ -40,7 +40,7 @@ async function freePort(): Promise<number> {
 
 /** Installs the PAM service DCV packages install, unless the host already has one. */
 function ensurePamService(): void {
-  if (!existsSync(PAM_FILE)) writeFileSync(PAM_FILE, '# opendcv viewers (docs/security.md)\n@include common-auth\n@include common-account\n');
+  ensureSystemFile(PAM_FILE, '# opendcv viewers (docs/security.md)\n@include common-auth\n@include common-account\n');
 }
 
 function setPassword(user: TestUser, password: string): void {
