@@ -1,5 +1,7 @@
 // Lint rules: typescript-eslint's recommended set, plus the layering of DESIGN.md §3 — each folder may
 // import only the folders below it, the pure ones import nothing from Node, and web/ only the pure protocol.
+// Inside web/, the parts (connection/, render/, input/) never import the page's ui/ or its composition
+// (viewer.ts, main.ts): the ui is built on them, not the other way round.
 import tseslint from 'typescript-eslint';
 
 const layers = ['host', 'display', 'codec', 'session', 'agent', 'auth', 'server', 'upgrade', 'cli'];
@@ -10,7 +12,9 @@ function above(folder) {
 }
 
 function forbid(folders, message) {
-  return folders.flatMap((f) => [`../${f}/*`, `../../${f}/*`, `../src/${f}/*`]).map((group) => ({ group: [group], message }));
+  return folders
+    .flatMap((f) => [`../${f}/*`, `../../${f}/*`, `../src/${f}/*`, `../../src/${f}/*`])
+    .map((group) => ({ group: [group], message }));
 }
 
 export default tseslint.config(
@@ -55,6 +59,24 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*'], message: 'web/ runs in the browser: no Node modules.' },
             ...forbid([...layers, 'config', 'license'], 'web/ may import only src/protocol, src/version and src/errors.'),
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['web/connection/**/*.ts', 'web/render/**/*.ts', 'web/input/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*'], message: 'web/ runs in the browser: no Node modules.' },
+            ...forbid([...layers, 'config', 'license'], 'web/ may import only src/protocol, src/version and src/errors.'),
+            ...['../ui/*', '../viewer*', '../main*'].map((group) => ({
+              group: [group],
+              message: 'web/connection, render and input are below the ui: they may not import web/ui or viewer.ts.',
+            })),
           ],
         },
       ],
