@@ -23,6 +23,8 @@ export function resolveStorageRoot(root: string, owner: UserAccount): string {
 export class SessionAgents {
   private readonly agents = new Map<string, Promise<AgentSupervisor | null>>();
   private readonly owners = new Map<string, UserAccount>();
+  /** Agents being stopped, so stopAll() waits for those a session's end already began to stop. */
+  private readonly stopping = new Set<Promise<void>>();
   private listener: AgentListener = { connected: () => undefined, event: () => undefined };
 
   constructor(
@@ -97,14 +99,18 @@ export class SessionAgents {
     return s === null ? null : s.whenConnected(timeoutMs);
   }
 
-  async stop(sessionId: string): Promise<void> {
+  stop(sessionId: string): Promise<void> {
     const s = this.agents.get(sessionId);
     this.agents.delete(sessionId);
     this.owners.delete(sessionId);
-    await (await s)?.dispose();
+    const stopped = (async () => (await s)?.dispose())();
+    this.stopping.add(stopped);
+    void stopped.finally(() => this.stopping.delete(stopped));
+    return stopped;
   }
 
   async stopAll(): Promise<void> {
-    await Promise.all([...this.agents.keys()].map((id) => this.stop(id)));
+    for (const id of [...this.agents.keys()]) void this.stop(id);
+    await Promise.all([...this.stopping]);
   }
 }
