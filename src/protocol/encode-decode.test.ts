@@ -111,12 +111,16 @@ test('decodes server messages from literal hex', () => {
   assert.equal(v.message.height, 480);
   assert.deepEqual(v.message.rects, []);
   assert.equal(bytesToHex(v.message.data), '000000016588');
-  const d = decodeServerMessage(hexToBytes('42 00 07000000 0000000000000000 8002 e001 0100 0a00 1400 1e00 2800 000001 41'));
+  const d = decodeServerMessage(
+    hexToBytes('42 00 07000000 0000000000000000 8002 e001 0100 0a00 1400 1e00 2800 000001 41'),
+  );
   assert.ok(d.ok && d.message.type === 'video-frame');
   assert.deepEqual(d.message.rects, [{ x: 10, y: 20, width: 30, height: 40 }]);
   assert.equal(bytesToHex(d.message.data), '00000141');
   // A changed area outside the frame is refused.
-  const out = decodeServerMessage(hexToBytes('42 00 07000000 0000000000000000 8002 e001 0100 0a00 1400 8002 2800 000001 41'));
+  const out = decodeServerMessage(
+    hexToBytes('42 00 07000000 0000000000000000 8002 e001 0100 0a00 1400 8002 2800 000001 41'),
+  );
   assert.ok(!out.ok && out.error.kind === 'invalid-field');
   const h = decodeServerMessage(
     hexToBytes('41 0100 07000000 8007 3804 1f000000 08 323032362e302e30 04 6465736b 04 68323634'),
@@ -208,4 +212,41 @@ test('the encoder refuses values the decoder would refuse', () => {
 test('frame-size limits for each side cover their largest message', () => {
   assert.equal(MAX_CLIENT_MESSAGE_BYTES, 1 + 1024 * 1024);
   assert.equal(MAX_SERVER_MESSAGE_BYTES, 20 + 8 * 256 + 8 * 1024 * 1024);
+});
+
+test('ConnectionList and DisconnectViewer from literal hex; unknown flags and short entries are refused', () => {
+  // flags 1 (may disconnect), 1 entry: id 7, owner, "al", "1.2.3.4:5"
+  assert.deepEqual(decodeServerMessage(hexToBytes('70 01 0100 07000000 01 02616c 09312e322e332e343a35')), {
+    ok: true,
+    message: {
+      type: 'connection-list',
+      canDisconnect: true,
+      connections: [{ connectionId: 7, username: 'al', address: '1.2.3.4:5', owner: true }],
+    },
+  });
+  assert.deepEqual(decodeClientMessage(hexToBytes('30 2a000000')), {
+    ok: true,
+    message: { type: 'disconnect-viewer', connectionId: 42 },
+  });
+  for (const bad of [
+    '70 02 0000',
+    '70 00 0100 07000000 02 00 00',
+    '70 00 0100 07000000 00 05616c',
+    '70 00 0000 ff',
+    '30 2a00',
+  ]) {
+    const r = decodeServerMessage(hexToBytes(bad));
+    const c = decodeClientMessage(hexToBytes(bad));
+    assert.equal(r.ok || c.ok, false, bad);
+  }
+  assert.equal(
+    decodeClientMessage(hexToBytes('70 00 0000')).ok,
+    false,
+    'a client may not send ConnectionList',
+  );
+  assert.equal(
+    decodeServerMessage(hexToBytes('30 01000000')).ok,
+    false,
+    'a server may not send DisconnectViewer',
+  );
 });

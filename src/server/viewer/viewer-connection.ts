@@ -13,6 +13,7 @@ import {
   hasFeature,
   PROTOCOL_VERSION,
   type ClientHello,
+  type ConnectionList,
   type FromClient,
   type Message,
 } from '../../protocol/index.js';
@@ -45,6 +46,8 @@ export interface ViewerHost {
   admit(hello: ClientHello, connection: ViewerConnection): Promise<Admission | Refusal>;
   joined(connection: ViewerConnection): void;
   left(connection: ViewerConnection): void;
+  /** The viewer asks to disconnect another viewer of its session; the host decides whether it may. */
+  disconnectViewer(by: ViewerConnection, connectionId: number): void;
   readonly log: Logger;
 }
 
@@ -229,10 +232,18 @@ export class ViewerConnection implements MediaSink {
       case 'close':
         this.close(CloseCode.Normal, 'Closed by the viewer.');
         return;
+      case 'disconnect-viewer':
+        this.host.disconnectViewer(this, m.connectionId);
+        return;
       case 'client-hello':
         this.close(CloseCode.ProtocolError, 'ClientHello sent twice.');
         return;
     }
+  }
+
+  /** Who is connected to the session now (after this viewer's ServerHello only). */
+  tellConnections(list: ConnectionList): void {
+    if (this.admission !== null) this.send(list);
   }
 
   // --- MediaSink -------------------------------------------------------------------------------
