@@ -7,16 +7,15 @@ import { execFileSync, spawn } from 'node:child_process';
 import { lstatSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CloseCode } from '../../src/protocol/index.js';
-import { connectControlSocket } from '../../src/server/control-socket.js';
+import { connectControlSocket } from '../../src/server/control/control-socket.js';
 import { TestViewer } from './test-viewer.js';
-import { readPid } from '../../src/server/pid-file.js';
+import { readPid } from '../../src/host/pid-file.js';
 import {
   dcv,
   dcvserver,
   ensureUser,
   makeDcvRoot,
   removeDcvRoot,
-  sleep,
   waitFor,
   writeInit,
   type TestUser,
