@@ -8,7 +8,6 @@ import { collectPermissionSources } from '../config/permissions-file.js';
 import { DcvError } from '../errors.js';
 import type { HostPaths } from '../host-paths.js';
 import type { DcvConfig } from '../config/index.js';
-import { captureDisplayScreenshot, captureScreenshot } from '../codec/screenshot.js';
 import { SERVER_VERSION } from '../version/current.js';
 import {
   isAdministrator,
@@ -30,6 +29,7 @@ import { claimPidFile, releasePidFile } from '../host/pid-file.js';
 import { readServerConfig } from './server-config.js';
 import { loadTlsIdentity } from './tls-identity.js';
 import { ViewerHub } from './viewer/viewer-hub.js';
+import { sessionScreenshot } from './session-screenshot.js';
 import { WebEndpoint } from './viewer/web-endpoint.js';
 import type { SessionMedia } from './viewer/session-media.js';
 import { openSessionMedia } from './viewer/session-media-x11.js';
@@ -358,12 +358,7 @@ export class DcvServer {
         const s = this.sessions.get(caller, id());
         const format = str('format') === 'jpeg' ? 'jpeg' : 'png';
         const options = { maxWidth: num('maxWidth'), maxHeight: num('maxHeight'), format } as const;
-        const head = s.layout()[0] ?? { width: 1920, height: 1080 };
-        // A virtual session's framebuffer is read directly; a console display is grabbed through X11.
-        const image =
-          s.framebufferPath !== null
-            ? await captureScreenshot(s.framebufferPath, options)
-            : await captureDisplayScreenshot(s.x11Display, s.x11Authority, head, options);
+        const image = await sessionScreenshot(s, options);
         const result: ScreenshotResult = { format, data: image.toString('base64') };
         return result;
       }
