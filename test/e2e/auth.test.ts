@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import selfsigned from 'selfsigned';
 import { chromium } from 'playwright-core';
-import { CloseCode, Feature, PROTOCOL_VERSION } from '../../src/protocol/index.js';
+import { CloseCode, Feature, PROTOCOL_VERSION, type FromServer } from '../../src/protocol/index.js';
 import { SERVER_VERSION } from '../../src/version/current.js';
 import { TestViewer, type Hello } from './test-viewer.js';
 import { dcv, dcvserver, ensureSystemFile, ensureUser, makeDcvRoot, removeDcvRoot, sleep, waitFor, writeInit, type TestUser } from './harness.js';

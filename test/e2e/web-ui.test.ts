@@ -594,11 +594,17 @@ describe('web client pages and states in Chromium', () => {
         'Refused by the license',
       ],
     ];
-    for (const [code, reason, kind, title] of refusals) {
+    for (const [i, [code, reason, kind, title]] of refusals.entries()) {
       onHello = (c) => refuse(c, code, reason);
       const n = conns.length;
-      await page.click('#card-retry');
-      await waitFor(`${kind} card`, async () => conns.length > n && (await cardKind()) === kind);
+      if (i === 0) {
+        // The attempt after the drop is waiting for its ServerHello: refuse it.
+        const pending = await waitFor('the pending hello', () =>
+          conns.at(-1)!.received.some((m) => m.type === 'client-hello') ? conns.at(-1) : undefined,
+        );
+        refuse(pending, code, reason);
+      } else await page.click('#card-retry');
+      await waitFor(`${kind} card`, async () => (i === 0 || conns.length > n) && (await cardKind()) === kind);
       assert.equal(await page.textContent('#connection-title'), title);
       assert.equal(await page.textContent('#connection-card .detail'), reason);
       assert.equal((await state()).state, 'waiting');
@@ -609,7 +615,7 @@ describe('web client pages and states in Chromium', () => {
     // It checks again by itself (every 5 s), and the session is back: the picture returns without a reload.
     await page.evaluate('window.__samePage = true');
     onHello = welcome;
-    await waitFor('connected again by itself', async () => (await state()).state === 'connected', 8000);
+    await waitFor('connected again by itself', async () => (await state()).state === 'connected', 12_000);
     await connected();
     assert.equal(await cardKind(), null);
     assert.equal(await stageVisible(), true);
