@@ -3,6 +3,7 @@
 import x11 from 'x11';
 import type { Callback, X11Client, X11Display } from 'x11';
 import { DcvError } from '../errors.js';
+import { mappedSegmentProvider } from './shared-segment.js';
 import { readDisplayCookie } from './xauth.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -15,9 +16,18 @@ export function displayNumber(display: string): number {
   return Number(m[1]);
 }
 
+export interface XClientOptions {
+  /**
+   * Make the connection able to pass a descriptor (MIT-SHM AttachFd), for capture through a shared segment.
+   * Off by default: a plain socket for everything else.
+   */
+  readonly shm?: boolean;
+}
+
 export async function openXClient(
   display: string,
   authFile?: string,
+  options: XClientOptions = {},
 ): Promise<{ client: X11Client; display: X11Display }> {
   const num = displayNumber(display);
   let auth: { name: string; data: string } = { name: '', data: '' };
@@ -40,8 +50,8 @@ export async function openXClient(
   }
   return new Promise((resolve, reject) => {
     let settled = false;
-    // shm:false: a plain socket; capture reads the framebuffer file, so MIT-SHM's fd passing is not needed.
-    const client = x11.createClient({ display: `:${num}`, auth, shm: false }, (err, disp) => {
+    const shm = options.shm === true ? (mappedSegmentProvider() ?? true) : false;
+    const client = x11.createClient({ display: `:${num}`, auth, shm }, (err, disp) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);

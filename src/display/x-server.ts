@@ -1,5 +1,6 @@
-// Owns one Xvfb: picks a free display number, gives it a cookie, starts it as the session owner with its
-// framebuffer in a file (-fbdir) that capture reads directly, and stops it leaving no lock or socket behind.
+// Owns one virtual session's X server, TigerVNC's Xvnc with its VNC listener off (a resizable RANDR screen;
+// docs/display.md says why not Xvfb): picks a free display number, gives it a cookie, starts it as the
+// session owner, and stops it leaving no lock or socket behind. Capture reads it with MIT-SHM.
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,7 +31,6 @@ export class XServer {
   private constructor(
     readonly displayNumber: number,
     readonly xauthority: string,
-    readonly framebufferPath: string,
     readonly runDir: string,
     readonly width: number,
     readonly height: number,
@@ -78,18 +78,22 @@ export class XServer {
     }
     rmSync(runDir, { recursive: true, force: true });
     throw new Error(
-      `Xvfb did not start: ${lastError.trim().split('\n').slice(-3).join(' ') || 'no free display'}`,
+      `The X server (Xvnc) did not start: ${lastError.trim().split('\n').slice(-3).join(' ') || 'no free display'}`,
     );
   }
 
   private static async tryStart(n: number, xauthority: string, o: XServerOptions): Promise<XServer | string> {
     const args = [
       `:${n}`,
-      '-screen',
-      '0',
-      `${o.width}x${o.height}x24`,
-      '-fbdir',
-      o.runDir,
+      // No VNC listener at all (-rfbport -1, no -rfbunixpath): viewers reach the screen only through dcvserver.
+      '-rfbport',
+      '-1',
+      '-SecurityTypes',
+      'None',
+      '-geometry',
+      `${o.width}x${o.height}`,
+      '-depth',
+      '24',
       '-auth',
       xauthority,
       '-nolisten',
@@ -99,7 +103,7 @@ export class XServer {
       '3',
       ...(o.extraArgs ?? []),
     ];
-    const child = spawnAsUser(o.owner, 'Xvfb', args, {
+    const child = spawnAsUser(o.owner, 'Xvnc', args, {
       env: { PATH: '/usr/bin:/bin', HOME: o.owner.home },
       cwd: o.runDir,
       stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
@@ -121,13 +125,13 @@ export class XServer {
     if (!(await ready)) {
       if (child.exitCode === null && child.signalCode === null)
         await once(child, 'exit').catch(() => undefined);
-      return stderr || 'Xvfb exited at start';
+      return stderr || 'Xvnc exited at start';
     }
     // The server runs for the session's lifetime; don't let its pipes keep dcvserver's event loop busy.
     child.stderr?.removeAllListeners('data');
     child.stderr?.resume();
     (child.stdio[3] as NodeJS.ReadableStream | undefined)?.resume();
-    return new XServer(n, xauthority, join(o.runDir, 'Xvfb_screen0'), o.runDir, o.width, o.height, child);
+    return new XServer(n, xauthority, o.runDir, o.width, o.height, child);
   }
 
   async dispose(): Promise<void> {

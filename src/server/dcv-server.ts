@@ -5,8 +5,9 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { collectPermissionSources } from '../config/permissions-file.js';
 import { DcvError } from '../errors.js';
 import type { HostPaths } from '../host-paths.js';
-import type { DcvConfig } from '../config/index.js';
-import { captureDisplayScreenshot, captureScreenshot } from '../codec/screenshot.js';
+import type { DcvConfig, HeadLayout } from '../config/index.js';
+import { boundingBox, normalizeLayout, type DisplayHead } from '../display/display-layout.js';
+import { captureDisplayScreenshot } from '../codec/screenshot.js';
 import { SERVER_VERSION } from '../version/current.js';
 import {
   isAdministrator,
@@ -42,12 +43,14 @@ export interface DcvServerOptions {
 
 export function sessionSettings(config: DcvConfig, paths: HostPaths): SessionSettings {
   const sm = config['session-management'];
-  const head = sm['virtual-session-default-layout'][0];
+  const heads = (layout: readonly HeadLayout[]): DisplayHead[] =>
+    layout.length === 0 ? [] : normalizeLayout(layout.map((h) => ({ width: h.w, height: h.h, x: h.x, y: h.y })));
+  const virtualLayout = heads(sm['virtual-session-default-layout']);
   return {
     defaultInit: sm['virtual-session-init'],
     sourceProfile: sm['virtual-session-source-profile'],
-    width: head?.w ?? 1920,
-    height: head?.h ?? 1080,
+    defaultLayout: virtualLayout.length > 0 ? virtualLayout : [{ width: 1920, height: 1080, x: 0, y: 0 }],
+    consoleDefaultLayout: heads(config.display['console-session-default-layout']),
     maxConcurrentSessions: sm['max-concurrent-sessions'],
     maxSessionsPerUser: sm['max-sessions-per-user'],
     consoleDisplay: sm['console-session-display'],
@@ -333,12 +336,8 @@ export class DcvServer {
         const s = this.sessions.get(caller, id());
         const format = str('format') === 'jpeg' ? 'jpeg' : 'png';
         const options = { maxWidth: num('maxWidth'), maxHeight: num('maxHeight'), format } as const;
-        const head = s.layout()[0] ?? { width: 1920, height: 1080 };
-        // A virtual session's framebuffer is read directly; a console display is grabbed through X11.
-        const image =
-          s.framebufferPath !== null
-            ? await captureScreenshot(s.framebufferPath, options)
-            : await captureDisplayScreenshot(s.x11Display, s.x11Authority, head, options);
+        // The whole screen: every head of the layout (DCV's --primary would pick one; not offered yet).
+        const image = await captureDisplayScreenshot(s.x11Display, s.x11Authority, boundingBox(s.layout()), options);
         const result: ScreenshotResult = { format, data: image.toString('base64') };
         return result;
       }
