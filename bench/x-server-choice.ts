@@ -8,10 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { X11Client } from 'x11';
+import type { ShmExt, ShmSegment, X11Client } from 'x11';
 import { Framebuffer } from '../src/display/framebuffer.js';
 import { call, closeXClient, openXClient } from '../src/display/x-client.js';
 import { killAndWait } from '../src/display/test-xvfb.js';
+import { applyLayout } from '../src/display/randr-layout.js';
 import { percentile } from './percentile.js';
 
 const W = 1920;
@@ -74,7 +75,13 @@ async function start(kind: string, dir: string): Promise<Started> {
     child.once('exit', () => reject(new Error(`${kind} exited at start`)));
   });
   const startMs = performance.now() - t0;
-  return { child, display: `:${n}`, auth, startMs, fbPath: kind === 'Xvfb' ? join(dir, 'Xvfb_screen0') : undefined };
+  return {
+    child,
+    display: `:${n}`,
+    auth,
+    startMs,
+    fbPath: kind === 'Xvfb' ? join(dir, 'Xvfb_screen0') : undefined,
+  };
 }
 
 function rssMiB(pid: number): number {
@@ -82,12 +89,10 @@ function rssMiB(pid: number): number {
   return Number(m?.[1] ?? 0) / 1024;
 }
 
-function xrandr(s: Started, args: string[]): boolean {
-  return spawnSync('xrandr', args, { env: { ...process.env, DISPLAY: s.display, XAUTHORITY: s.auth } }).status === 0;
-}
-
-function xrandrOut(s: Started, args: string[]): string {
-  return spawnSync('xrandr', args, { env: { ...process.env, DISPLAY: s.display, XAUTHORITY: s.auth } }).stdout.toString();
+function x11(s: Started, cmd: string, args: string[]): string {
+  return spawnSync(cmd, args, {
+    env: { ...process.env, DISPLAY: s.display, XAUTHORITY: s.auth },
+  }).stdout.toString();
 }
 
 /** ms per capture of `rect`, p50 and p95 over FRAMES runs. */
@@ -100,16 +105,6 @@ async function timeIt(run: () => Promise<unknown> | unknown): Promise<string> {
     t.push(performance.now() - t0);
   }
   return `${percentile(t, 50).toFixed(2)} / ${percentile(t, 95).toFixed(2)} ms`;
-}
-
-interface ShmSegment {
-  getImage(d: number, x: number, y: number, w: number, h: number, mask: number, fmt: number, off: number, cb: (e: Error | null) => void): void;
-  buffer: Buffer;
-  detach(cb?: () => void): void;
-}
-interface ShmExt {
-  provider: unknown;
-  createSegment(size: number, cb: (e: Error | null, s: ShmSegment) => void): void;
 }
 
 async function measure(kind: string): Promise<Record<string, string>> {
@@ -135,7 +130,7 @@ async function measure(kind: string): Promise<Record<string, string>> {
       const seg = await call<ShmSegment>((cb) => shm.createSegment(W * H * 4, cb));
       const grab = (r: typeof full) => () =>
         call((cb) => seg.getImage(root, r.x, r.y, r.w, r.h, 0xffffffff, 2, 0, cb as never));
-      out['MIT-SHM GetImage 1080p'] = await timeIt(grab(full));
+      out['MIT-SHM GetImage 1080p (zero copy)'] = await timeIt(grab(full));
       out['MIT-SHM GetImage 400x300'] = await timeIt(grab(damaged));
       seg.detach();
     } else out['MIT-SHM GetImage'] = 'no usable segment';
@@ -147,18 +142,29 @@ async function measure(kind: string): Promise<Record<string, string>> {
       fb.dispose();
     }
     out['memory after captures'] = `${rssMiB(s.child.pid!).toFixed(1)} MiB`;
-    out['xrandr --fb 1280x720'] = xrandr(s, ['--fb', '1280x720']) ? 'ok' : 'FAILS';
-    const newMode = xrandr(s, ['--newmode', '1000x700_t', '0', '1000', '1000', '1000', '1000', '700', '700', '700', '700']);
-    const output = /^(\S+) connected/m.exec(xrandrOut(s, []))?.[1] ?? 'screen';
-    const addMode = newMode && xrandr(s, ['--addmode', output, '1000x700_t']);
-    const useMode = addMode && xrandr(s, ['--output', output, '--mode', '1000x700_t']);
-    out['xrandr --newmode/--addmode/--mode'] = useMode ? 'ok' : newMode ? 'mode not usable' : 'FAILS';
-    const grow = xrandr(s, ['--fb', '3840x1080']);
-    out['xrandr --fb 3840x1080 (two heads)'] = grow ? 'ok' : 'FAILS';
-    const mon =
-      xrandr(s, ['--setmonitor', 'H0', '1920/508x1080/286+0+0', output]) &&
-      xrandr(s, ['--setmonitor', 'H1', '1920/508x1080/286+1920+0', 'none']);
-    out['xrandr --setmonitor two heads'] = mon ? `ok (${/Monitors: (\d+)/.exec(xrandrOut(s, ['--listmonitors']))?.[1]} listed)` : 'FAILS';
+    // The RANDR steps virtual sessions use (src/display/randr-layout.ts), timed.
+    const target = { display: s.display, xauthority: s.auth };
+    for (const [label, heads] of [
+      ['resize to 1280x720', [{ width: 1280, height: 720, x: 0, y: 0 }]],
+      ['resize to 2560x1440', [{ width: 2560, height: 1440, x: 0, y: 0 }]],
+      [
+        'two heads 1920x1080 side by side',
+        [
+          { width: 1920, height: 1080, x: 0, y: 0 },
+          { width: 1920, height: 1080, x: 1920, y: 0 },
+        ],
+      ],
+    ] as const) {
+      const t0 = performance.now();
+      try {
+        await applyLayout(target, heads);
+        const dims = /dimensions:\s+(\S+)/.exec(x11(s, 'xdpyinfo', []))?.[1];
+        const monitors = /Monitors: (\d+)/.exec(x11(s, 'xrandr', ['--listmonitors']))?.[1];
+        out[label] = `ok in ${(performance.now() - t0).toFixed(0)} ms (screen ${dims}, ${monitors} monitors)`;
+      } catch (e) {
+        out[label] = `FAILS: ${(e as Error).message.slice(0, 90)}`;
+      }
+    }
   } catch (e) {
     out['error'] = (e as Error).message;
   } finally {

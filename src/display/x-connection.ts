@@ -87,7 +87,15 @@ export class XConnection extends EventEmitter<XConnectionEvents> {
       // MIT-SHM is optional too: without a usable segment (a remote display) reads use core GetImage.
       const shm = await call<ShmExt>((cb) => client.require('shm', cb)).catch(() => undefined);
       const input = await InputInjector.create(client, display, xtest);
-      const conn = new XConnection(client, display, damage, fixes, randr, shm?.provider ? shm : undefined, input);
+      const conn = new XConnection(
+        client,
+        display,
+        damage,
+        fixes,
+        randr,
+        shm?.provider ? shm : undefined,
+        input,
+      );
       conn.start();
       return conn;
     } catch (e) {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import { boundingBox } from '../display/display-layout.js';
-import { applyLayout } from '../display/randr-layout.js';
+import { RandrScreen } from '../display/randr-layout.js';
 import { XServer } from '../display/x-server.js';
 import { cleanEnvironment, spawnAsUser } from '../host/spawn-as-user.js';
 import { killAll, processesWithEnvironment } from '../host/process-sweep.js';
@@ -48,6 +48,7 @@ export class VirtualSession implements Session {
     private readonly xserver: XServer,
     private readonly init: ChildProcess,
     private readonly marker: string,
+    private readonly randr: RandrScreen,
   ) {
     this.name = options.name;
     this.heads = [...options.layout];
@@ -93,15 +94,11 @@ export class VirtualSession implements Session {
 
   setLayout(heads: readonly DisplayHead[]): Promise<void> {
     const run = this.layoutQueue.then(async () => {
-      await applyLayout(this.randrTarget(this.xserver, this.options.owner), heads);
+      await this.randr.apply(heads);
       this.heads = [...heads];
     });
     this.layoutQueue = run.catch(() => undefined);
     return run;
-  }
-
-  private randrTarget(x: XServer, owner: UserAccount) {
-    return { display: x.display, xauthority: x.xauthority, account: owner };
   }
 
   whenEnded(): Promise<string> {
@@ -118,10 +115,15 @@ export class VirtualSession implements Session {
       firstDisplay: 1,
       extraArgs: o.xvfbArgs,
     });
+    const randr = new RandrScreen({
+      display: xserver.display,
+      xauthority: xserver.xauthority,
+      account: o.owner,
+    });
     if (o.layout.length > 1) {
       // Several heads: the screen is their bounding box already; RANDR monitors mark each head.
       try {
-        await applyLayout({ display: xserver.display, xauthority: xserver.xauthority, account: o.owner }, o.layout);
+        await randr.apply(o.layout);
       } catch (e) {
         await xserver.dispose();
         throw e;
@@ -154,7 +156,7 @@ export class VirtualSession implements Session {
         await xserver.dispose();
         throw started;
       }
-      return new VirtualSession(o, xserver, init, marker);
+      return new VirtualSession(o, xserver, init, marker, randr);
     } finally {
       closeSync(log);
     }
