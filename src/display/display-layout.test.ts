@@ -9,6 +9,7 @@ import {
   normalizeLayout,
   parseLayout,
   type LayoutLimits,
+  type LayoutRequester,
 } from './display-layout.js';
 
 const DEFAULTS: LayoutLimits = {
@@ -66,7 +67,7 @@ test('each [display] limit refuses a layout outside it, naming the key and its v
     layout: string,
     limits: Partial<LayoutLimits>,
     message: RegExp,
-    who = 'administrator' as const,
+    who: LayoutRequester = 'administrator',
   ) =>
     assert.throws(
       () => checkLayout(parseLayout(layout), { ...DEFAULTS, ...limits }, who),
