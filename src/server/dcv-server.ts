@@ -7,7 +7,6 @@ import { DcvError } from '../errors.js';
 import type { HostPaths } from '../host-paths.js';
 import type { DcvConfig, HeadLayout } from '../config/index.js';
 import {
-  boundingBox,
   checkLayout,
   formatLayout,
   normalizeLayout,
@@ -15,7 +14,6 @@ import {
   type LayoutLimits,
   type LayoutRequester,
 } from '../display/display-layout.js';
-import { captureDisplayScreenshot } from '../codec/screenshot.js';
 import { SERVER_VERSION } from '../version/current.js';
 import {
   isAdministrator,
@@ -37,12 +35,14 @@ import { claimPidFile, releasePidFile } from '../host/pid-file.js';
 import { readServerConfig } from './server-config.js';
 import { loadTlsIdentity } from './tls-identity.js';
 import { ViewerHub } from './viewer/viewer-hub.js';
+import { sessionScreenshot } from './session-screenshot.js';
 import { WebEndpoint } from './viewer/web-endpoint.js';
 import type { SessionMedia } from './viewer/session-media.js';
 import { openSessionMedia } from './viewer/session-media-x11.js';
 import { chooseH264Encoder, type H264EncoderKind } from '../codec/h264-encoder-choice.js';
 import { admitSession, evaluateLicense, licenseRefusal, type LicenseStatus } from './license-gate.js';
 import { handlePermissionRequest } from './control/permission-requests.js';
+import { SessionAgents } from './session-agents.js';
 
 export interface DcvServerOptions {
   /** Echo the log to stderr (foreground runs). */
@@ -81,6 +81,8 @@ export class DcvServer {
   private encoder: Promise<H264EncoderKind> | null = null;
   /** SHA-256 of the web endpoint's certificate (`dcv list-endpoints`). */
   private certificateFingerprint: string | null = null;
+  /** Each session's agent (clipboard, file storage), run as the owner. */
+  readonly agents: SessionAgents;
 
   private constructor(
     readonly paths: HostPaths,
@@ -88,7 +90,9 @@ export class DcvServer {
     readonly log: Logger,
     readonly sessions: SessionTable,
     private control: ControlSocketServer | null,
-  ) {}
+  ) {
+    this.agents = new SessionAgents(config, paths.runDir, config.log.directory || paths.logDir, log.child('agent'));
+  }
 
   static async start(paths: HostPaths, options: DcvServerOptions): Promise<DcvServer> {
     const { config, warnings } = readServerConfig(paths.configFile);
@@ -100,10 +104,10 @@ export class DcvServer {
     const log = new Logger(`${logDir}/server.log`, parseLogLevel(config.log.level), options.echoLog);
     const sessionLog = log.child('session');
     const sessions = new SessionTable(sessionSettings(config, paths), {
-      created: (s) =>
-        sessionLog.info(
-          `Session '${s.id}' created (owner:${s.owner} type:${s.type} display:${s.x11Display})`,
-        ),
+      created: (s) => {
+        sessionLog.info(`Session '${s.id}' created (owner:${s.owner} type:${s.type} display:${s.x11Display})`);
+        server.agents.start(s);
+      },
       ended: (s, reason) => {
         sessionLog.info(`Session '${s.id}' ended: ${reason}`);
         server.sessionEnded(s);
@@ -205,6 +209,7 @@ export class DcvServer {
 
   private sessionEnded(s: Session): void {
     this.viewers?.sessionEnded(s.id);
+    void this.agents.stop(s.id);
     const m = this.media.get(s.id);
     this.media.delete(s.id);
     void m?.then((media) => media.dispose()).catch(() => undefined);
@@ -346,13 +351,7 @@ export class DcvServer {
         const s = this.sessions.get(caller, id());
         const format = str('format') === 'jpeg' ? 'jpeg' : 'png';
         const options = { maxWidth: num('maxWidth'), maxHeight: num('maxHeight'), format } as const;
-        // The whole screen: every head of the layout (DCV's --primary would pick one; not offered yet).
-        const image = await captureDisplayScreenshot(
-          s.x11Display,
-          s.x11Authority,
-          boundingBox(s.layout()),
-          options,
-        );
+        const image = await sessionScreenshot(s, options);
         const result: ScreenshotResult = { format, data: image.toString('base64') };
         return result;
       }
@@ -432,6 +431,7 @@ export class DcvServer {
       await this.control?.close();
       await this.web?.close();
       await this.sessions.closeAll();
+      await this.agents.stopAll();
       await Promise.all(
         [...this.media.values()].map((m) => m.then((x) => x.dispose()).catch(() => undefined)),
       );
