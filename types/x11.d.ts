@@ -206,6 +206,8 @@ declare module 'x11' {
     /** false/'off': a plain socket; true: the package's own segment provider; an object: that provider. */
     shm?: boolean | 'off' | object;
     disableBigRequests?: boolean;
+    /** An already-open duplex to the server, used instead of connecting by display name. */
+    stream?: import('node:stream').Duplex;
   }
   export function createClient(
     options: CreateClientOptions,

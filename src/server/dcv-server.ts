@@ -1,7 +1,9 @@
 // dcvserver itself: reads the configuration, claims the pid file, owns the session table and the control
 // socket, and on stop disposes that one tree so nothing it started is left running.
 import { X509Certificate } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureRootDirectory, removeSessionDirectory } from '../host/root-files.js';
 import { collectPermissionSources } from '../config/permissions-file.js';
 import { DcvError } from '../errors.js';
 import type { HostPaths } from '../host-paths.js';
@@ -71,6 +73,20 @@ export function sessionSettings(config: DcvConfig, paths: HostPaths): SessionSet
   };
 }
 
+/** Removes every entry of the sessions directory (no session runs before the server), saying what it did. */
+async function removeLeftoverSessionDirectories(dir: string, log: Logger): Promise<void> {
+  for (const name of readdirSync(dir)) {
+    try {
+      await removeSessionDirectory(join(dir, name));
+      log.info(
+        `Removed the directory of session '${name}', left by an earlier run that did not stop cleanly`,
+      );
+    } catch (e) {
+      log.error(`Cannot remove ${join(dir, name)}, left by an earlier run: ${(e as Error).message}`);
+    }
+  }
+}
+
 export class DcvServer {
   private stopping: Promise<void> | null = null;
   private license: LicenseStatus | null = null;
@@ -96,12 +112,15 @@ export class DcvServer {
 
   static async start(paths: HostPaths, options: DcvServerOptions): Promise<DcvServer> {
     const { config, warnings } = readServerConfig(paths.configFile);
-    mkdirSync(paths.runDir, { recursive: true, mode: 0o755 });
-    mkdirSync(paths.sessionsRunDir, { recursive: true, mode: 0o755 });
+    // Root creates files in these; they must be root's alone, or a user could swap what root opens there.
+    ensureRootDirectory(paths.runDir);
+    ensureRootDirectory(paths.sessionsRunDir);
     const logDir = config.log.directory || paths.logDir;
-    mkdirSync(logDir, { recursive: true, mode: 0o755 });
+    ensureRootDirectory(logDir);
     claimPidFile(paths.pidFile);
     const log = new Logger(`${logDir}/server.log`, parseLogLevel(config.log.level), options.echoLog);
+    // What an earlier server that was killed left behind (its sessions died with it): removed the safe way.
+    await removeLeftoverSessionDirectories(paths.sessionsRunDir, log);
     const sessionLog = log.child('session');
     const sessions = new SessionTable(sessionSettings(config, paths), {
       created: (s) => {
