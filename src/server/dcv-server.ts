@@ -19,6 +19,7 @@ import {
 import type { Session } from '../session/session.js';
 import { describeSession } from './control/describe-session.js';
 import {
+  rfc3339,
   type ControlMethod,
   type EndpointsDescription,
   type ScreenshotResult,
@@ -281,8 +282,10 @@ export class DcvServer {
         {
           product: 'dcv',
           status: license?.usable === true ? 'licensed' : 'unlicensed',
-          'check-timestamp': new Date().toISOString(),
-          'expiration-date': license?.expires?.toISOString() ?? '',
+          // As DCV prints them: microseconds, and an expiry day at midnight UTC.
+          'check-timestamp': rfc3339(new Date()),
+          'expiration-date':
+            license?.expires == null ? '' : `${license.expires.toISOString().slice(0, 10)}T00:00:00Z`,
         },
       ],
     });

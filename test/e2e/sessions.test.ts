@@ -66,6 +66,11 @@ describe('dcvserver with virtual sessions', () => {
     assert.match(display, /^:\d+$/);
     assert.ok(existsSync(described['x11-authority']!), 'the X authority file exists');
     assert.ok(xServerRunning(display));
+    // Timestamps as DCV prints them: 2024-01-15T10:02:03.707728Z (microseconds).
+    assert.match(described['creation-time']!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    const licenses = described['licenses'] as unknown as { 'check-timestamp': string; 'expiration-date': string }[];
+    assert.match(licenses[0]!['check-timestamp'], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    assert.match(licenses[0]!['expiration-date'], /^(|\d{4}-\d\d-\d\dT00:00:00Z)$/);
     const text = (await dcv(root, ['describe-session', 'desk-1'])).stdout;
     assert.match(text, /^Session: 'desk-1'\n  owner: root\n  name: Green desk\n/);
     assert.match(text, new RegExp(`  x display: ${display}\n`));
