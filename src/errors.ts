@@ -201,6 +201,11 @@ export const errorCatalogue = {
     summary:
       'No upgrade is recorded to roll back (`dcv upgrade status` shows the journal).',
   },
+  UPGRADE_FIRST_INSTALL: {
+    exitStatus: 10,
+    summary:
+      'The last upgrade was a first install; rolling it back would leave no server. `dcv upgrade rollback --uninstall` does it anyway.',
+  },
   UPGRADE_ROLLED_BACK: {
     exitStatus: 11,
     summary:

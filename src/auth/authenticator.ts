@@ -6,7 +6,7 @@ import type { DcvConfig } from '../config/index.js';
 import { DcvError, type ErrorCode } from '../errors.js';
 import { LoginThrottle, hostOf } from './login-throttle.js';
 import { LoginTickets } from './login-tickets.js';
-import { PamAuthenticator, pamServiceInstalled } from './pam.js';
+import { PamAuthenticator, pamFallbackOnThisHost, pamServiceInstalled } from './pam.js';
 import { verifyToken, type VerifierOptions } from './token-verifier.js';
 
 export type AuthMode = 'none' | 'system' | 'token';
@@ -103,10 +103,7 @@ export class Authenticator {
         const service = this.security['pam-service-name'];
         const lines = [{ warn: false, text: `Viewers log in with their system password (PAM service '${service}')` }];
         if (!pamServiceInstalled(service)) {
-          lines.push({
-            warn: true,
-            text: `/etc/pam.d/${service} does not exist: PAM falls back to 'other', which usually refuses every login (docs/security.md has the file)`,
-          });
+          lines.push({ warn: true, text: pamFallbackOnThisHost(service) });
         }
         return lines;
       }

@@ -1,6 +1,6 @@
 // System logins through PAM (native/pam-authenticate.c): at most a few conversations at once, each on a
 // worker thread, so a flood of logins can neither block the event loop nor take every libuv worker.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { DcvError } from '../errors.js';
 import { nativeAddon } from '../host/native-addon.js';
 
@@ -27,9 +27,39 @@ function native(): PamAddon {
   }
 }
 
-/** Whether /etc/pam.d has the service; without it PAM falls back to `other`, which usually denies everyone. */
+/** Whether /etc/pam.d has the service; without it PAM uses `other` (describePamFallback says what that does). */
 export function pamServiceInstalled(service: string): boolean {
   return existsSync(`/etc/pam.d/${service}`);
+}
+
+/**
+ * What PAM does for a service without its own file, from the host's /etc/pam.d/other (null: absent): Debian's
+ * includes common-auth, so system passwords work; others deny with pam_deny. Said as it is on this host.
+ */
+export function describePamFallback(service: string, other: string | null): string {
+  const missing = `/etc/pam.d/${service} does not exist`;
+  const fix = 'install it to choose how viewers log in (docs/security.md has the file)';
+  if (other === null) return `${missing}, nor does /etc/pam.d/other: PAM refuses every login; ${fix}`;
+  const auth = other
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+  if (auth.some((l) => /^auth\s.*pam_deny\.so/.test(l)))
+    return `${missing}: PAM falls back to /etc/pam.d/other, which refuses every login (pam_deny); ${fix}`;
+  if (auth.some((l) => /^@include\s+common-auth\b/.test(l) || /^auth\s/.test(l)))
+    return `${missing}: PAM falls back to /etc/pam.d/other, which on this host checks system passwords (${auth.find((l) => /common-auth|^auth\s/.test(l))}); ${fix}`;
+  return `${missing}: PAM falls back to /etc/pam.d/other, which has no auth rule, so every login is refused; ${fix}`;
+}
+
+/** describePamFallback for this host's /etc/pam.d/other. */
+export function pamFallbackOnThisHost(service: string): string {
+  let other: string | null = null;
+  try {
+    other = readFileSync('/etc/pam.d/other', 'utf8');
+  } catch {
+    other = null;
+  }
+  return describePamFallback(service, other);
 }
 
 const MAX_RUNNING = 2;

@@ -55,6 +55,18 @@ export async function main(argv: string[], io: CliIo = defaultIo(), commands = a
   if (argv[0] === '--version') return versionCommand.run([], io);
   const two = `${argv[0]} ${argv[1] ?? ''}`;
   const command = commands.find((c) => c.name === two) ?? commands.find((c) => c.name === argv[0]);
+  // A family name alone (`dcv license`, `dcv upgrade --help`) lists the family's subcommands.
+  const family = commands.filter((c) => c.name.startsWith(`${argv[0]} `));
+  if (command === undefined && family.length > 0) {
+    const rest = argv.slice(1);
+    const asked = rest.length === 0 || rest[0] === '--help' || rest[0] === '-h' || rest[0] === 'help';
+    const list = help(family).replace('Usage: dcv COMMAND [OPTIONS]', `Usage: dcv ${argv[0]} SUBCOMMAND [OPTIONS]`);
+    if (asked) {
+      io.out(`${list}\n`);
+      return rest.length === 0 ? 2 : 0;
+    }
+    throw new DcvError('USAGE', `dcv ${argv[0]}: unknown subcommand '${rest[0]}' (see 'dcv ${argv[0]} --help').`);
+  }
   if (command === undefined) {
     throw new DcvError('USAGE', `dcv: unknown command '${argv[0]}' (see 'dcv --help').`);
   }

@@ -51,7 +51,17 @@ export const createSession: CliCommand = {
   summary: 'Create a virtual or console session',
   usage:
     'dcv create-session [--type virtual|console] [--owner USER] [--name NAME] [--init PATH]\n' +
-    '                          [--max-concurrent-clients N] [--storage-root PATH] [--permissions-file PATH] SESSION_ID',
+    '                          [--max-concurrent-clients N] [--storage-root PATH] [--permissions-file PATH]\n' +
+    '                          [--gl on|off] SESSION_ID\n\n' +
+    '  SESSION_ID                  the new session id (letters, digits, - and _)\n' +
+    '  --type virtual|console      virtual (default): a new X server; console: the existing display (root only)\n' +
+    '  --owner USER, --user USER   who owns the session and whose desktop runs (root only; default: you)\n' +
+    '  --name NAME                 a free-form name, at most 256 characters\n' +
+    "  --init PATH                 program to run instead of the built-in desktop; the session ends when it exits\n" +
+    '  --max-concurrent-clients N  viewers at once; -1 = no limit\n' +
+    "  --storage-root PATH         the session's file storage folder; %home% is the owner's home\n" +
+    "  --permissions-file PATH     the session's permissions (read as you; default.perm is merged first)\n" +
+    '  --gl on|off                 OpenGL in the session (DCV\'s dcv-gl); opendcv accepts it, sessions use Mesa',
   async run(args, io) {
     const { values: v, positionals } = parseOptions(
       'create-session',
@@ -80,6 +90,9 @@ export const createSession: CliCommand = {
         'USAGE',
         'dcv create-session: opendcv runs virtual sessions as their owner; give --owner only.',
       );
+    }
+    if (v['gl'] !== undefined && v['gl'] !== 'on' && v['gl'] !== 'off') {
+      throw new DcvError('USAGE', `dcv create-session: --gl must be 'on' or 'off', not '${String(v['gl'])}'.`);
     }
     const init = typeof v['init'] === 'string' ? resolve(io.cwd, v['init']) : undefined;
     await callServer(io, 'create-session', {
@@ -134,10 +147,18 @@ export const describeSession: CliCommand = {
 export const closeSession: CliCommand = {
   name: 'close-session',
   summary: 'Close a session and stop everything it runs',
-  usage: 'dcv close-session SESSION_ID',
+  usage:
+    'dcv close-session [--logout-user] SESSION_ID\n\n' +
+    '  --logout-user  also log the owner out of the desktop: for a console session their programs on that\n' +
+    '                 display end; a virtual session ends them anyway',
   async run(args, io) {
-    const { positionals } = parseOptions('close-session', args, {}, { min: 1, max: 1, names: 'SESSION_ID' });
-    await callServer(io, 'close-session', { id: positionals[0] });
+    const { values: v, positionals } = parseOptions(
+      'close-session',
+      args,
+      { 'logout-user': { type: 'boolean' } },
+      { min: 1, max: 1, names: 'SESSION_ID' },
+    );
+    await callServer(io, 'close-session', { id: positionals[0], logoutUser: v['logout-user'] === true });
     return 0;
   },
 };
@@ -220,7 +241,12 @@ export const getScreenshot: CliCommand = {
     if (v['json'] === true) {
       io.out(`${formatJsonGlib({ format: shot.format, data: shot.data })}\n`);
     } else if (output !== undefined) {
-      writeFileSync(output, Buffer.from(shot.data, 'base64'));
+      try {
+        writeFileSync(output, Buffer.from(shot.data, 'base64'));
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+        throw new DcvError('USAGE', `dcv get-screenshot: cannot write ${output}: ${code}.`);
+      }
     } else {
       io.out(`${shot.data}\n`);
     }

@@ -119,12 +119,14 @@ const applyCommand: CliCommand = {
 const rollbackCommand: CliCommand = {
   name: 'upgrade rollback',
   summary: 'Return to the previous release with the configuration backed up when it was left',
-  usage: 'dcv upgrade rollback [--yes]\n\nUndoes the last upgrade, finished or interrupted.',
+  usage:
+    'dcv upgrade rollback [--yes] [--uninstall]\n\nUndoes the last upgrade, finished or interrupted. A first install (no release\n' +
+    'before it) is undone only with --uninstall, which leaves the host without opendcv.',
   async run(args, io) {
     const { values } = parseOptions(
       'upgrade rollback',
       args,
-      { yes: { type: 'boolean', short: 'y' } },
+      { yes: { type: 'boolean', short: 'y' }, uninstall: { type: 'boolean' } },
       { min: 0, max: 0, names: '' },
     );
     if (
@@ -134,7 +136,7 @@ const rollbackCommand: CliCommand = {
     }
     const ctx = context(io, 'rollback');
     try {
-      const { outcome } = await rollbackUpgrade(ctx);
+      const { outcome } = await rollbackUpgrade(ctx, { uninstall: values['uninstall'] === true });
       ctx.progress.say(
         `Rolled back: ${outcome.version === null ? 'no release is installed' : `opendcv ${outcome.version} ${outcome.serverStarted ? 'runs' : 'is installed'}`}` +
           `${outcome.configRestored ? ' with the backed-up configuration' : ''}.`,

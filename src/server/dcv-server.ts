@@ -1,9 +1,11 @@
 // dcvserver itself: reads the configuration, claims the pid file, owns the session table and the control
 // socket, and on stop disposes that one tree so nothing it started is left running.
 import { X509Certificate } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureRootDirectory, removeSessionDirectory } from '../host/root-files.js';
+import { killAll, processesWithEnvironment } from '../host/process-sweep.js';
+import { findUserByName } from '../host/user-account.js';
 import { collectPermissionSources } from '../config/permissions-file.js';
 import { DcvError } from '../errors.js';
 import type { HostPaths } from '../host-paths.js';
@@ -26,6 +28,7 @@ import {
 import type { Session } from '../session/session.js';
 import { describeSession } from './control/describe-session.js';
 import {
+  rfc3339,
   type ControlMethod,
   type EndpointsDescription,
   type ScreenshotResult,
@@ -260,6 +263,21 @@ export class DcvServer {
     return licenseRefusal(await this.checkLicense());
   }
 
+  /** `close-session --logout-user` on a console session: the owner's programs on that display are ended. */
+  private async logOutConsoleUser(session: Session): Promise<void> {
+    const owner = await findUserByName(session.owner);
+    if (owner === null) return;
+    const pids = processesWithEnvironment(`DISPLAY=${session.x11Display}`).filter((pid) => {
+      try {
+        return statSync(`/proc/${pid}`).uid === owner.uid && pid !== process.pid;
+      } catch {
+        return false;
+      }
+    });
+    killAll(pids, 'SIGTERM');
+    this.log.info(`User '${session.owner}' logged out of ${session.x11Display}: ${pids.length} program(s) ended`);
+  }
+
   private async createAutomaticConsoleSession(): Promise<void> {
     if (!this.config['session-management']['create-session']) return;
     const auto = this.config['session-management/automatic-console-session'];
@@ -295,8 +313,10 @@ export class DcvServer {
         {
           product: 'dcv',
           status: license?.usable === true ? 'licensed' : 'unlicensed',
-          'check-timestamp': new Date().toISOString(),
-          'expiration-date': license?.expires?.toISOString() ?? '',
+          // As DCV prints them: microseconds, and an expiry day at midnight UTC.
+          'check-timestamp': rfc3339(new Date()),
+          'expiration-date':
+            license?.expires == null ? '' : `${license.expires.toISOString().slice(0, 10)}T00:00:00Z`,
         },
       ],
     });
@@ -335,10 +355,14 @@ export class DcvServer {
         return this.sessions.list(caller).map((s) => this.describe(s));
       case 'describe-session':
         return this.describe(this.sessions.get(caller, id()));
-      case 'close-session':
+      case 'close-session': {
+        const session = this.sessions.get(caller, id());
         await this.sessions.close(caller, id());
         this.log.info(`Session '${String(p['id'])}' closed by ${caller.name} (uid ${caller.uid})`);
+        // A virtual session's programs end with it; on a console the owner's desktop stays unless asked.
+        if (p['logoutUser'] === true && session.type === 'console') await this.logOutConsoleUser(session);
         return null;
+      }
       case 'list-connections':
         this.sessions.get(caller, id());
         return this.viewers?.describe(id()) ?? [];

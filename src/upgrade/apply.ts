@@ -8,7 +8,9 @@ import { compareWithBackup } from './config-compare.js';
 import { createBackup, verifiedBackup } from './config-backup.js';
 import { crashPoint } from './crash-point.js';
 import {
+  abandonJournal,
   archiveJournal,
+  unstarted,
   enterStep,
   journalPreviousRelease,
   readJournal,
@@ -19,9 +21,9 @@ import {
 } from './journal.js';
 import { blockerError, preflight, type Preflight } from './preflight.js';
 import { pruneAfterUpgrade } from './prune.js';
-import { installRelease, linkCommands, releaseDir, switchCurrent } from './release-install.js';
+import { currentRelease, installRelease, linkCommands, releaseDir, switchCurrent } from './release-install.js';
 import { rollback } from './rollback.js';
-import { closeSession, runningVersion, startRelease, stopServer } from './server-control.js';
+import { closeSession, runningVersion, serverPid, startRelease, stopServer } from './server-control.js';
 import { smokeTest } from './smoke-test.js';
 import { viewerAddress, waitForViewerEndpoint } from './viewer-probe.js';
 import type { UpgradeContext } from './upgrade-context.js';
@@ -43,6 +45,38 @@ export interface ApplyOutcome {
 
 export function stagingDir(ctx: UpgradeContext): string {
   return join(ctx.paths.releasesDir, '.staging');
+}
+
+/**
+ * Journals the apply before its first action (the preflight unpacks the target), so a kill at any moment
+ * leaves a journal of *this* apply: rolling that back changes nothing, instead of undoing the one before.
+ */
+function journalStart(ctx: UpgradeContext, existing: UpgradeJournal | null, targetArg: string): UpgradeJournal {
+  const { paths } = ctx;
+  if (existing !== null && unstarted(existing)) {
+    abandonJournal(paths, existing);
+    existing = readJournal(paths);
+  }
+  if (existing !== null) archiveJournal(paths, existing);
+  const previous = currentRelease(paths);
+  const journal: UpgradeJournal = {
+    format: 1,
+    id: timestampId(),
+    target: { version: '', source: targetArg, sha256: null },
+    previous: previous === null ? null : { version: previous.version, release: previous.dir },
+    serverWasRunning: serverPid(paths) !== null,
+    closeSessions: false,
+    backup: null,
+    status: 'in-progress',
+    step: 'preflight',
+    failure: null,
+    timings: {},
+    events: [],
+    ...(existing !== null ? { replaces: existing.id } : {}),
+  };
+  enterStep(paths, journal, 'preflight', 'reading the target');
+  crashPoint(ctx.env, 'start');
+  return journal;
 }
 
 /** An interrupted upgrade of the same target is resumed; of another target, refused. */
@@ -85,39 +119,51 @@ async function applyLocked(
       `A rollback from ${existing.target.version} was interrupted at step ${existing.step}; finish it with \`dcv upgrade rollback\` first.`,
     );
   }
-  const interrupted = existing !== null && existing.status === 'in-progress' ? existing : null;
+  // An apply killed before its preflight finished changed nothing: it is replaced, not resumed.
+  const interrupted =
+    existing !== null && existing.status === 'in-progress' && !unstarted(existing) ? existing : null;
+  const started = interrupted === null ? journalStart(ctx, existing, targetArg) : null;
   const closeSessions = opts.closeSessions || interrupted?.closeSessions === true;
-  const p = await preflight(paths, targetArg, {
-    closeSessions,
-    stagingDir: stagingDir(ctx),
-    stagingOnReleasesFs: true,
-    ...(interrupted !== null ? { previous: journalPreviousRelease(interrupted) } : {}),
-    env,
-    cwd: ctx.cwd,
-  });
-  const resumed = resumable(ctx, existing, p);
+  let p: Preflight;
+  let resumed: UpgradeJournal | null;
+  try {
+    p = await preflight(paths, targetArg, {
+      closeSessions,
+      stagingDir: stagingDir(ctx),
+      stagingOnReleasesFs: true,
+      ...(interrupted !== null ? { previous: journalPreviousRelease(interrupted) } : {}),
+      env,
+      cwd: ctx.cwd,
+    });
+    resumed = resumable(ctx, interrupted, p);
+  } catch (e) {
+    if (started !== null) abandonJournal(paths, started);
+    throw e;
+  }
   const step = (n: number, name: string): void => progress.say(`[${n}/8] ${name}`);
 
   step(1, `preflight: opendcv ${p.previous?.version ?? '(none)'} -> ${p.version}`);
   for (const c of p.checks) progress.say(`  ${c.ok ? 'ok     ' : 'BLOCKED'} ${c.name}: ${c.text}`);
-  if (p.blockers.length > 0) throw blockerError(p);
+  const abandon = (e: DcvError): DcvError => {
+    if (started !== null) abandonJournal(paths, started);
+    return e;
+  };
+  if (p.blockers.length > 0) throw abandon(blockerError(p));
   if (resumed !== null)
     progress.say(
       `  resuming the upgrade interrupted at step ${resumed.step} (journal ${paths.upgradeStateFile})`,
     );
   if (!(await opts.confirm(p, resumed !== null))) {
-    throw new DcvError('UPGRADE_NOT_CONFIRMED', 'Upgrade not confirmed; nothing was changed.');
+    throw abandon(new DcvError('UPGRADE_NOT_CONFIRMED', 'Upgrade not confirmed; nothing was changed.'));
   }
 
   let journal: UpgradeJournal;
   if (resumed !== null) {
     journal = resumed;
   } else {
-    if (existing !== null) archiveJournal(paths, existing);
-    const id = timestampId();
     journal = {
       format: 1,
-      id,
+      id: started?.id ?? timestampId(),
       target: {
         version: p.version,
         source: p.target.kind === 'file' ? p.target.file : p.version,
@@ -131,7 +177,8 @@ async function applyLocked(
       step: 'preflight',
       failure: null,
       timings: {},
-      events: [],
+      events: started?.events ?? [],
+      ...(started?.replaces !== undefined ? { replaces: started.replaces } : {}),
     };
   }
   enterStep(paths, journal, 'preflight', resumed !== null ? 'resumed; checks passed' : 'checks passed');

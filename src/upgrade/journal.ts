@@ -1,7 +1,7 @@
 // The upgrade journal, /var/lib/dcv/upgrade/state.json: what an upgrade set out to do, what it found before
 // it acted (previous release, whether the server ran, where the backup is) and the step it is on, written
 // durably *before* each step acts so that `apply` again or `rollback` can finish whatever a crash left.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DcvError } from '../errors.js';
 import type { HostPaths } from '../host-paths.js';
@@ -62,6 +62,8 @@ export interface UpgradeJournal {
   /** Milliseconds since the epoch, for the downtime report: server stopped, new server accepting viewers, first frame. */
   timings: { stopped?: number; serverReady?: number; firstFrame?: number };
   events: JournalEvent[];
+  /** The id of the finished journal this one moved to history when its apply began (put back if it changes nothing). */
+  replaces?: string;
 }
 
 /**
@@ -116,6 +118,21 @@ export function archiveJournal(paths: HostPaths, journal: UpgradeJournal): void 
   if (!existsSync(paths.upgradeStateFile)) return;
   mkdirSync(historyDir(paths), { recursive: true, mode: 0o700 });
   renameSync(paths.upgradeStateFile, join(historyDir(paths), `${journal.id}.json`));
+}
+
+/** A journal an apply wrote before its preflight read the target: nothing had been changed yet. */
+export function unstarted(j: UpgradeJournal): boolean {
+  return j.status === 'in-progress' && j.target.version === '';
+}
+
+/**
+ * Ends an apply that changed nothing (refused, not confirmed, or killed before its preflight finished): its
+ * journal goes, and the journal it replaced is current again, so `rollback` still undoes that upgrade.
+ */
+export function abandonJournal(paths: HostPaths, journal: UpgradeJournal): void {
+  const replaced = journal.replaces !== undefined ? join(historyDir(paths), `${journal.replaces}.json`) : null;
+  if (replaced !== null && existsSync(replaced)) renameSync(replaced, paths.upgradeStateFile);
+  else rmSync(paths.upgradeStateFile, { force: true });
 }
 
 export function readHistory(paths: HostPaths): UpgradeJournal[] {

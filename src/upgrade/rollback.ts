@@ -5,8 +5,16 @@ import { join } from 'node:path';
 import { DcvError } from '../errors.js';
 import { createBackup, restoreBackup, verifiedBackup } from './config-backup.js';
 import { crashPoint } from './crash-point.js';
-import { enterStep, readJournal, timestampId, writeJournal, type UpgradeJournal } from './journal.js';
-import { linkCommands, removeCurrent, switchCurrent } from './release-install.js';
+import {
+  abandonJournal,
+  enterStep,
+  readJournal,
+  timestampId,
+  unstarted,
+  writeJournal,
+  type UpgradeJournal,
+} from './journal.js';
+import { currentRelease, linkCommands, removeCurrent, switchCurrent } from './release-install.js';
 import { verifyReleaseTree } from './release-manifest.js';
 import { serverPid, startRelease, stopServer } from './server-control.js';
 import type { UpgradeContext } from './upgrade-context.js';
@@ -105,13 +113,37 @@ export async function rollback(
   }
 }
 
-/** `dcv upgrade rollback`: undoes the last upgrade, finished or interrupted, or finishes an interrupted rollback. */
+/**
+ * `dcv upgrade rollback`: undoes the last upgrade, finished or interrupted, or finishes an interrupted rollback.
+ * It never leaves the host without a runnable release unless asked: undoing a first install (no release
+ * before it) needs `uninstall`. An apply killed before it changed anything is undone by forgetting it.
+ */
 export async function rollbackUpgrade(
   ctx: UpgradeContext,
+  opts: { readonly uninstall: boolean } = { uninstall: false },
 ): Promise<{ outcome: RollbackOutcome; journal: UpgradeJournal }> {
   const release = acquireUpgradeLock(ctx.paths);
   try {
     const journal = readJournal(ctx.paths);
+    if (journal !== null && unstarted(journal)) {
+      abandonJournal(ctx.paths, journal);
+      const running = currentRelease(ctx.paths);
+      ctx.progress.say(
+        `The apply of ${journal.target.source} was interrupted before it changed anything; nothing to undo` +
+          ` (${running === null ? 'no release is installed' : `opendcv ${running.version} stays`}).`,
+      );
+      return {
+        outcome: { version: running?.version ?? null, serverStarted: false, configRestored: false },
+        journal,
+      };
+    }
+    if (journal !== null && journal.previous === null && journal.status !== 'rolled-back' && !opts.uninstall) {
+      throw new DcvError(
+        'UPGRADE_FIRST_INSTALL',
+        `The last upgrade installed opendcv ${journal.target.version} on a host that had no release; rolling it back ` +
+          `would leave no server and remove what it set up. Run \`dcv upgrade rollback --uninstall\` if that is what you want.`,
+      );
+    }
     if (journal === null || journal.status === 'rolled-back') {
       throw new DcvError(
         'UPGRADE_NOTHING_TO_ROLL_BACK',

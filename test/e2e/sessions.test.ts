@@ -66,6 +66,11 @@ describe('dcvserver with virtual sessions', () => {
     assert.match(display, /^:\d+$/);
     assert.ok(existsSync(described['x11-authority']!), 'the X authority file exists');
     assert.ok(xServerRunning(display));
+    // Timestamps as DCV prints them: 2024-01-15T10:02:03.707728Z (microseconds).
+    assert.match(described['creation-time']!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    const licenses = described['licenses'] as unknown as { 'check-timestamp': string; 'expiration-date': string }[];
+    assert.match(licenses[0]!['check-timestamp'], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    assert.match(licenses[0]!['expiration-date'], /^(|\d{4}-\d\d-\d\dT00:00:00Z)$/);
     const text = (await dcv(root, ['describe-session', 'desk-1'])).stdout;
     assert.match(text, /^Session: 'desk-1'\n  owner: root\n  name: Green desk\n/);
     assert.match(text, new RegExp(`  x display: ${display}\n`));
@@ -183,6 +188,10 @@ describe('dcvserver with virtual sessions', () => {
       [['set-name', '--session', 'nope'], 2, /^dcv set-name: give exactly one of --name NAME or --none/],
       [['set-name', '--session', 'nope', '--name', 'x'], 4, /^Session 'nope' not found\.\n$/],
       [['set-name', '--session', 'nope', '--name', 'a\nb'], 2, /^Invalid session name: at most 256 characters/],
+      [['create-session', '--gl', 'maybe', 'x7'], 2, /^dcv create-session: --gl must be 'on' or 'off', not 'maybe'/],
+      // As an SSM automation document calls it: the option is known, the session is not.
+      [['close-session', '--logout-user', 'nope'], 4, /^Session 'nope' not found\.\n$/],
+      [['license', 'frobnicate'], 2, /^dcv license: unknown subcommand 'frobnicate'/],
     ];
     for (const [args, code, message] of cases) {
       const r = await dcv(root, args);
@@ -205,6 +214,12 @@ describe('dcvserver with virtual sessions', () => {
     const dup = await dcv(root, ['create-session', 'dup']);
     assert.equal(dup.code, 4);
     assert.equal(dup.stderr, "Session 'dup' already exists.\n");
+    const unwritable = await dcv(root, ['get-screenshot', '-o', '/nonexistent/x.png', 'dup']);
+    assert.equal(unwritable.code, 2, unwritable.stderr);
+    assert.equal(unwritable.stderr, 'dcv get-screenshot: cannot write /nonexistent/x.png: ENOENT.\n');
+    const gl = await dcv(root, ['create-session', '--gl', 'off', 'gl-off']);
+    assert.equal(gl.code, 0, gl.stderr);
+    assert.equal((await dcv(root, ['close-session', '--logout-user', 'gl-off'])).code, 0);
     assert.equal((await dcv(root, ['close-session', 'dup'])).code, 0);
   });
 

@@ -175,6 +175,27 @@ describe('dcv upgrade', () => {
       removeDcvRoot(root);
     });
 
+    test('a rollback never leaves the host without a release: a first install is kept, an early-killed apply undone as itself', async () => {
+      const tls = ['etc/dcv/dcv.pem', 'etc/dcv/dcv.key'].map((f) => join(root, f));
+      const refused = await dcvAt(root, ['upgrade', 'rollback', '--yes']);
+      assert.equal(refused.code, 10, refused.stderr);
+      assert.match(refused.stderr, /^The last upgrade installed opendcv 2026\.0\.0 on a host that had no release; .*--uninstall/);
+      await assertRunning(root, OLD, 'after the refused rollback');
+      // Killed right after the apply journaled itself, before its preflight unpacked anything.
+      const killed = await dcvAt(root, ['upgrade', 'apply', '--yes', tgz(NEW)], { OPENDCV_UPGRADE_KILL_AT: 'start' });
+      assert.equal(killed.signal, 'SIGKILL', `${killed.stdout}\n${killed.stderr}`);
+      const journal = (await status(root)).journal;
+      assert.equal(journal?.status, 'in-progress');
+      assert.equal(journal?.step, 'preflight');
+      const undone = await dcvAt(root, ['upgrade', 'rollback', '--yes']);
+      assert.equal(undone.code, 0, `${undone.stdout}\n${undone.stderr}`);
+      assert.match(undone.stdout, /interrupted before it changed anything; nothing to undo \(opendcv 2026\.0\.0 stays\)/);
+      await assertRunning(root, OLD, 'after undoing the early-killed apply');
+      for (const f of tls) assert.ok(existsSync(f), `${f} is still there`);
+      assert.equal((await status(root)).journal?.status, 'completed', 'the first install’s journal is back');
+      assert.equal((await dcvAt(root, ['upgrade', 'rollback', '--yes'])).code, 10, 'and still refused');
+    });
+
     test('refused while a session runs; with --close-sessions it upgrades, config byte-identical, smoke session gone', async () => {
       const created = await dcvAt(root, ['create-session', '--type', 'virtual', 'desk']);
       assert.equal(created.code, 0, created.stderr);
