@@ -2,7 +2,7 @@
 // import only the folders below it, the pure ones import nothing from Node, and web/ only the pure protocol.
 import tseslint from 'typescript-eslint';
 
-const layers = ['host', 'display', 'codec', 'session', 'auth', 'server', 'upgrade', 'cli'];
+const layers = ['host', 'display', 'codec', 'session', 'auth', 'server', 'broker', 'upgrade', 'cli'];
 const pure = ['version', 'config', 'license', 'protocol'];
 
 function above(folder) {
