@@ -1,7 +1,8 @@
-// Bundles the browser client (web/) into dist/web/: index.html, viewer.css, viewer.js (the page) and
-// decoder-worker.js (WebCodecs + OffscreenCanvas). Type checking is tsc's job (tsconfig.web.json).
+// Bundles the browser client (web/) into dist/web/, one flat folder: the files of web/static/ (index.html,
+// viewer.css, icons) as they are, viewer.js (the page, from web/main.ts) and decoder-worker.js (WebCodecs +
+// OffscreenCanvas, from web/render/). Type checking is tsc's job (tsconfig.web.json).
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,7 +13,7 @@ const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 mkdirSync(out, { recursive: true });
 await build({
   absWorkingDir: root,
-  entryPoints: { viewer: 'web/main.ts', 'decoder-worker': 'web/decoder-worker.ts' },
+  entryPoints: { viewer: 'web/main.ts', 'decoder-worker': 'web/render/decoder-worker.ts' },
   outdir: out,
   bundle: true,
   format: 'iife',
@@ -24,5 +25,6 @@ await build({
   define: { __OPENDCV_VERSION__: JSON.stringify(version) },
   logLevel: 'warning',
 });
-for (const f of ['index.html', 'viewer.css']) copyFileSync(join(root, 'web', f), join(out, f));
+const statics = join(root, 'web', 'static');
+for (const f of readdirSync(statics)) copyFileSync(join(statics, f), join(out, f));
 console.log(`web client ${version} built into ${out}`);

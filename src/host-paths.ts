@@ -74,3 +74,25 @@ export function hostPaths(root: string | undefined): HostPaths {
     agentLog: at('/var/log/dcv-session-manager-agent/agent.log'),
   });
 }
+
+/**
+ * A path from dcv.conf on this host. Under DCV_ROOT, host paths (/etc/dcv/license.lic) live under the root
+ * like every other DCV path, unless the path already points inside it; relative paths are taken from /etc/dcv.
+ */
+export function resolveHostPath(paths: HostPaths, p: string): string {
+  if (!p.startsWith('/')) return joinPath(paths.etcDir, p);
+  if (paths.root === '/' || p === paths.root || p.startsWith(`${paths.root}/`)) return p;
+  return `${paths.root}${p}`;
+}
+
+/** `base/rel` with `.` and `..` resolved, as node:path's join does, without Node (this file is pure). */
+function joinPath(base: string, rel: string): string {
+  const parts: string[] = [];
+  for (const seg of `${base}/${rel}`.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') parts.pop();
+    else parts.push(seg);
+  }
+  const joined = `${base.startsWith('/') ? '/' : ''}${parts.join('/')}`;
+  return rel.endsWith('/') ? `${joined}/` : joined || '.';
+}

@@ -1,9 +1,9 @@
 // Entry point of the browser client: `#SESSION_ID` in the URL opens that session, no fragment lists sessions;
 // a login comes first when the server asks for one.
-import { showLoginForm } from './login-form.js';
-import { forgetLoginToken, login, loginNeeded, loginToken, takeUrlAuthToken } from './login-token.js';
-import { showSessionList } from './session-list.js';
-import { StatusBanner } from './status-banner.js';
+import { showLoginForm } from './ui/login-form.js';
+import { forgetLoginToken, login, loginNeeded, loginToken, takeUrlAuthToken } from './connection/login-token.js';
+import { showSessionList } from './ui/session-list.js';
+import { StatusBanner } from './ui/status-banner.js';
 import { Viewer } from './viewer.js';
 
 function sessionFromHash(): string {

@@ -1,6 +1,6 @@
 // window.opendcv: a read-only view of the viewer for end-to-end tests, the benchmark and curious users.
 // Properties are getters over the live state, so a reader always sees current values and cannot change them.
-import type { ConnectionState } from './status-banner.js';
+import type { ConnectionState } from './ui/status-banner.js';
 
 export interface ViewerState {
   state: ConnectionState;

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { DcvError } from '../errors.js';
 import { hostPaths } from '../host-paths.js';
 import { SERVER_VERSION } from '../version/current.js';
-import { BrokerService, readBrokerConfig } from './broker-service.js';
+import { readBrokerConfig } from './read-config.js';
 import { Store } from './store.js';
 
 const USAGE = `Usage: dcv-session-manager-broker [run]                         run the broker in the foreground
@@ -43,6 +43,8 @@ async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
 
 async function runForeground(): Promise<number> {
   const paths = hostPaths(process.env['DCV_ROOT']);
+  // The service (HTTPS, the API's schemas) loads only here: the administration commands start faster without it.
+  const { BrokerService } = await import('./broker-service.js');
   const broker = await BrokerService.start(paths, {
     echoLog: process.stderr.isTTY === true || process.env['DCV_LOG_STDERR'] === '1',
   });

@@ -2,7 +2,6 @@
 // behind OAuth2 bearer tokens; agents: heartbeats and the token verifier), every request answered from
 // PostgreSQL, so the process holds nothing worth keeping and any number of brokers serve side by side.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,33 +13,14 @@ import { loadTlsIdentity } from '../server/tls-identity.js';
 import { AgentLink } from './agent-link.js';
 import { Heartbeat, RequestDone, SessionFailed } from './agent-protocol.js';
 import * as Api from './api.js';
-import { loadBrokerConfig, type BrokerConfig } from './broker-config.js';
+import type { BrokerConfig } from './broker-config.js';
+import { readBrokerConfig } from './read-config.js';
 import { ClientApi } from './client-api.js';
 import { Notifier } from './notifier.js';
 import { isDatabaseUnavailable, Store } from './store.js';
 
 const CLIENT_BODY_LIMIT = 8 * 1024 * 1024;
 const AGENT_BODY_LIMIT = 64 * 1024 * 1024;
-
-/** Reads and checks session-manager-broker.properties; a missing file is an error (it must name the database). */
-export function readBrokerConfig(file: string): { config: BrokerConfig; warnings: readonly string[] } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new DcvError(
-      'BROKER_CONFIG_INVALID',
-      `Cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; it must name the database (jdbc-connection-url).`,
-    );
-  }
-  const r = loadBrokerConfig(text, file);
-  if (!r.ok)
-    throw new DcvError(
-      'BROKER_CONFIG_INVALID',
-      `${r.errors.join('\n')}\n${file} has ${r.errors.length} error(s); the broker will not start until they are fixed.`,
-    );
-  return r;
-}
 
 /** HTTP status of each catalogued failure the API can answer with. */
 function httpStatus(e: DcvError): number {

@@ -9,12 +9,13 @@ import { dirname, join, resolve } from 'node:path';
 import { DcvError } from '../errors.js';
 import type { HostPaths } from '../host-paths.js';
 import { writeFileDurably } from '../host/durable-file.js';
-import type { EndpointsDescription, ScreenshotResult, SessionDescription } from '../server/control-api.js';
-import { connectControlSocket } from '../server/control-socket.js';
+import type { EndpointsDescription, ScreenshotResult, SessionDescription } from '../control/contract.js';
+import { connectControlSocket } from '../server/control/control-socket.js';
 import { Logger, parseLogLevel } from '../server/logger.js';
 import { readServerConfig } from '../server/server-config.js';
 import { SERVER_VERSION } from '../version/current.js';
-import { loadAgentConfig, type AgentConfig } from './agent-config.js';
+import type { AgentConfig } from './agent-config.js';
+import { readAgentConfig } from './read-config.js';
 import {
   HeartbeatAnswer,
   type AgentRequest,
@@ -25,28 +26,6 @@ import {
 import { hostFacts, readTags } from './host-facts.js';
 
 const REQUEST_TIMEOUT_MS = 30_000;
-
-export function readAgentConfig(paths: HostPaths): { config: AgentConfig; warnings: readonly string[] } {
-  let text: string;
-  try {
-    text = readFileSync(paths.agentConfigFile, 'utf8');
-  } catch (e) {
-    throw new DcvError(
-      'AGENT_CONFIG_INVALID',
-      `Cannot read ${paths.agentConfigFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; it must name the broker ([agent] broker_host).`,
-    );
-  }
-  const r = loadAgentConfig(text, paths.agentConfigFile, {
-    tagsFolder: paths.agentTagsDir,
-    initFolder: paths.agentInitDir,
-  });
-  if (!r.ok)
-    throw new DcvError(
-      'AGENT_CONFIG_INVALID',
-      `${r.errors.join('\n')}\n${paths.agentConfigFile} has ${r.errors.length} error(s); the agent will not start until they are fixed.`,
-    );
-  return r;
-}
 
 /** One request to the local dcvserver over its control socket, as root. */
 async function callDcvServer(
@@ -80,7 +59,14 @@ export class HostAgent {
     private readonly config: AgentConfig,
     readonly log: Logger,
   ) {
-    this.ca = config.caFile === '' ? undefined : readFileSync(config.caFile);
+    try {
+      this.ca = config.caFile === '' ? undefined : readFileSync(config.caFile);
+    } catch (e) {
+      throw new DcvError(
+        'AGENT_CONFIG_INVALID',
+        `${paths.agentConfigFile}: ca_file: cannot read ${config.caFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`,
+      );
+    }
     if (existsSync(paths.agentStateFile)) {
       try {
         const v = JSON.parse(readFileSync(paths.agentStateFile, 'utf8')) as {

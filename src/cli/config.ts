@@ -12,26 +12,20 @@ import {
   formatDiagnostic,
   isSectionName,
   keySpec,
-  loadConfigFile,
   loadDcvConf,
+  NO_EFFECT,
   setKeyInText,
   type AnyKeySpec,
   type LoadedConfig,
 } from '../config/index.js';
 import { DcvError } from '../errors.js';
+import { readConfigFile } from '../host/dcv-conf-file.js';
 import { writeFileDurably } from '../host/durable-file.js';
 import type { CliCommand, CliIo } from './command.js';
 import { parseOptions, requiredOption } from './parse-options.js';
 
 function readConfig(path: string): LoadedConfig {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
-    throw new DcvError('CONFIG_UNREADABLE', `Cannot read ${path}: ${reason}.`);
-  }
-  return loadConfigFile(bytes, path);
+  return readConfigFile(path, 'error');
 }
 
 export const configCheck: CliCommand = {
@@ -150,6 +144,7 @@ export const setConfig: CliCommand = {
         throw new DcvError('PERMISSION_DENIED', `Only root may change ${file}.`);
       throw e;
     }
+    if (!spec.acts) io.err(`warning: [${section}] ${key}: ${NO_EFFECT}\n`);
     return 0;
   },
 };
@@ -178,7 +173,7 @@ export const getConfig: CliCommand = {
       );
     }
     const file = io.paths.configFile;
-    const loaded = existsSync(file) ? readConfig(file) : loadDcvConf('', file);
+    const loaded = readConfigFile(file, 'defaults');
     const set = new Set(
       loaded.entries.filter((e) => e.value !== undefined).map((e) => `${e.section}\0${e.key}`),
     );

@@ -8,7 +8,7 @@ import type { CliCommand, CliIo } from './command.js';
 import { callServer } from './control-client.js';
 import { formatJsonGlib } from './json-glib.js';
 import { exactlyOneOption, parseOptions, requiredOption } from './parse-options.js';
-import type { PermissionsDescription } from '../server/permission-requests.js';
+import type { PermissionsDescription } from '../server/control/permission-requests.js';
 
 /** Reads and parses `path` (relative to the working directory) with everything it imports. */
 export function readPermissionSources(io: CliIo, path: string): PermissionSources {

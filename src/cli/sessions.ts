@@ -13,8 +13,8 @@ import type {
   EndpointsDescription,
   ScreenshotResult,
   SessionDescription,
-} from '../server/control-api.js';
-import { formatHostPort } from '../server/web-endpoint.js';
+} from '../control/contract.js';
+import { formatHostPort } from '../config/listen-endpoint.js';
 
 const json = { json: { type: 'boolean', short: 'j' } } as const;
 

@@ -15,25 +15,25 @@ import {
   type SessionSettings,
 } from '../session/session-table.js';
 import type { Session } from '../session/session.js';
+import { describeSession } from './control/describe-session.js';
 import {
-  describeSession,
   type ControlMethod,
   type EndpointsDescription,
   type ScreenshotResult,
   type SessionDescription,
-} from './control-api.js';
-import { ControlSocketServer } from './control-socket.js';
+} from '../control/contract.js';
+import { ControlSocketServer } from './control/control-socket.js';
 import { Logger, parseLogLevel } from './logger.js';
-import { claimPidFile, releasePidFile } from './pid-file.js';
+import { claimPidFile, releasePidFile } from '../host/pid-file.js';
 import { readServerConfig } from './server-config.js';
 import { loadTlsIdentity } from './tls-identity.js';
-import { ViewerHub } from './viewer-hub.js';
-import { WebEndpoint } from './web-endpoint.js';
-import type { SessionMedia } from './session-media.js';
-import { openSessionMedia } from './session-media-x11.js';
+import { ViewerHub } from './viewer/viewer-hub.js';
+import { WebEndpoint } from './viewer/web-endpoint.js';
+import type { SessionMedia } from './viewer/session-media.js';
+import { openSessionMedia } from './viewer/session-media-x11.js';
 import { chooseH264Encoder, type H264EncoderKind } from '../codec/h264-encoder-choice.js';
 import { admitSession, evaluateLicense, licenseRefusal, type LicenseStatus } from './license-gate.js';
-import { handlePermissionRequest } from './permission-requests.js';
+import { handlePermissionRequest } from './control/permission-requests.js';
 
 export interface DcvServerOptions {
   /** Echo the log to stderr (foreground runs). */

@@ -5,7 +5,7 @@ import { access, mkdir, readFile, readdir, rename, writeFile } from 'node:fs/pro
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { DcvError, type ErrorCode } from '../errors.js';
-import type { HostPaths } from '../host-paths.js';
+import { resolveHostPath, type HostPaths } from '../host-paths.js';
 import { BUILTIN_ISSUER_KEYS } from '../license/builtin-issuers.js';
 import { addDays, daysUntil, formatCalendarDate } from '../license/calendar-date.js';
 import { webCryptoEd25519, type Ed25519 } from '../license/ed25519.js';
@@ -82,16 +82,6 @@ export function licenseFileSpecs(setting: string): string[] {
     .split(':')
     .map((s) => s.trim())
     .filter((s) => s !== '');
-}
-
-/**
- * A path from dcv.conf on this host. Under DCV_ROOT, host paths (/etc/dcv/license.lic) live under the root
- * like every other DCV path, unless the path already points inside it; relative paths are taken from /etc/dcv.
- */
-export function resolveHostPath(paths: HostPaths, p: string): string {
-  if (!p.startsWith('/')) return join(paths.etcDir, p);
-  if (paths.root === '/' || p === paths.root || p.startsWith(`${paths.root}/`)) return p;
-  return `${paths.root}${p}`;
 }
 
 export async function loadTrustedIssuers(

@@ -6,9 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { DcvError } from '../errors.js';
 import { hostPaths, type HostPaths } from '../host-paths.js';
 import { SERVER_VERSION } from '../version/current.js';
-import { connectControlSocket } from './control-socket.js';
+import { connectControlSocket } from './control/control-socket.js';
 import { DcvServer } from './dcv-server.js';
-import { isAlive, runningServerPid } from './pid-file.js';
+import { isAlive, runningServerPid } from '../host/pid-file.js';
 import { runProgram } from '../host/run-program.js';
 
 const USAGE = `Usage: dcvserver [run]          run in the foreground (systemd, containers)

@@ -4,9 +4,9 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { DcvError } from '../errors.js';
 import type { HostPaths } from '../host-paths.js';
-import type { ControlMethod, SessionDescription } from '../server/control-api.js';
-import { connectControlSocket } from '../server/control-socket.js';
-import { isAlive, runningServerPid } from '../server/pid-file.js';
+import type { ControlMethod, SessionDescription } from '../control/contract.js';
+import { connectControlSocket } from '../server/control/control-socket.js';
+import { isAlive, runningServerPid } from '../host/pid-file.js';
 
 const STOP_TIMEOUT_MS = 60_000;
 

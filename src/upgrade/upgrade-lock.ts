@@ -4,7 +4,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 
 import { dirname, join } from 'node:path';
 import { DcvError } from '../errors.js';
 import type { HostPaths } from '../host-paths.js';
-import { isAlive } from '../server/pid-file.js';
+import { isAlive } from '../host/pid-file.js';
 
 export function lockFile(paths: HostPaths): string {
   return join(dirname(paths.upgradeStateFile), 'lock');

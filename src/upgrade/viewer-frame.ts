@@ -5,8 +5,8 @@ import WebSocket from 'ws';
 import { DcvError } from '../errors.js';
 import type { HostPaths } from '../host-paths.js';
 import { decodeServerMessage, encodeMessage, PROTOCOL_VERSION } from '../protocol/index.js';
-import { connectControlSocket } from '../server/control-socket.js';
-import { formatHostPort } from '../server/web-endpoint.js';
+import { connectControlSocket } from '../server/control/control-socket.js';
+import { formatHostPort } from '../config/listen-endpoint.js';
 import { SERVER_VERSION } from '../version/current.js';
 import { viewerAddress } from './viewer-probe.js';
 

@@ -205,37 +205,42 @@ export class Fleet {
 
   async start(): Promise<void> {
     this.pg = await TestPostgres.start(this.options.pgUser);
-    for (let i = 0; i < this.options.brokers; i++) {
-      const root = mkdtempSync('/tmp/opendcv-broker-');
-      chmodSync(root, 0o755);
-      mkdirSync(join(root, 'etc/dcv-session-manager-broker'), { recursive: true });
-      const clientPort = await freePort();
-      const agentPort = await freePort();
-      writeFileSync(
-        join(root, 'etc/dcv-session-manager-broker/session-manager-broker.properties'),
-        `# test broker ${i + 1}\nclient-to-broker-connector-https-port = ${clientPort}\nclient-to-broker-connector-bind-host = 127.0.0.1\n` +
-          `agent-to-broker-connector-https-port = ${agentPort}\nagent-to-broker-connector-bind-host = 127.0.0.1\n` +
-          `enable-persistence = true\npersistence-db = postgresql\n${this.pg.properties()}` +
-          `agent-heartbeat-interval-seconds = ${this.options.heartbeatSeconds}\nagent-heartbeat-timeout-seconds = ${this.options.heartbeatTimeoutSeconds}\n` +
-          `connect-session-token-duration-minutes = 5\ncreate-sessions-queue-max-size = 10\ncreate-sessions-queue-max-time-seconds = 60\n`,
+    // The first broker generates the fleet's certificate; the others start beside it, all at once.
+    await this.addBroker(0);
+    await Promise.all(Array.from({ length: this.options.brokers - 1 }, (_, i) => this.addBroker(i + 1)));
+    this.ca = readFileSync(join(this.brokers[0]!.root, 'etc/dcv-session-manager-broker/broker.pem'), 'utf8');
+    await Promise.all(Array.from({ length: this.options.hosts }, (_, i) => this.addHost(i + 1)));
+    this.hosts.sort((a, b) => a.n - b.n);
+  }
+
+  private async addBroker(i: number): Promise<void> {
+    const root = mkdtempSync('/tmp/opendcv-broker-');
+    chmodSync(root, 0o755);
+    mkdirSync(join(root, 'etc/dcv-session-manager-broker'), { recursive: true });
+    const clientPort = await freePort();
+    const agentPort = await freePort();
+    writeFileSync(
+      join(root, 'etc/dcv-session-manager-broker/session-manager-broker.properties'),
+      `# test broker ${i + 1}\nclient-to-broker-connector-https-port = ${clientPort}\nclient-to-broker-connector-bind-host = 127.0.0.1\n` +
+        `agent-to-broker-connector-https-port = ${agentPort}\nagent-to-broker-connector-bind-host = 127.0.0.1\n` +
+        `enable-persistence = true\npersistence-db = postgresql\n${this.pg.properties()}` +
+        `agent-heartbeat-interval-seconds = ${this.options.heartbeatSeconds}\nagent-heartbeat-timeout-seconds = ${this.options.heartbeatTimeoutSeconds}\n` +
+        `connect-session-token-duration-minutes = 5\ncreate-sessions-queue-max-size = 10\ncreate-sessions-queue-max-time-seconds = 60\n`,
+    );
+    // One certificate for the whole broker fleet (as behind one name), so hosts trust one CA file.
+    if (i > 0) {
+      copyFileSync(
+        join(this.brokers[0]!.root, 'etc/dcv-session-manager-broker/broker.pem'),
+        join(root, 'etc/dcv-session-manager-broker/broker.pem'),
       );
-      // One certificate for the whole broker fleet (as behind one name), so hosts trust one CA file.
-      if (i > 0) {
-        copyFileSync(
-          join(this.brokers[0]!.root, 'etc/dcv-session-manager-broker/broker.pem'),
-          join(root, 'etc/dcv-session-manager-broker/broker.pem'),
-        );
-        copyFileSync(
-          join(this.brokers[0]!.root, 'etc/dcv-session-manager-broker/broker.key'),
-          join(root, 'etc/dcv-session-manager-broker/broker.key'),
-        );
-      }
-      const b: Broker = { root, clientPort, agentPort, process: null as unknown as ChildProcess, output: '' };
-      this.brokers.push(b);
-      await this.startBroker(b);
-      if (i === 0) this.ca = readFileSync(join(root, 'etc/dcv-session-manager-broker/broker.pem'), 'utf8');
+      copyFileSync(
+        join(this.brokers[0]!.root, 'etc/dcv-session-manager-broker/broker.key'),
+        join(root, 'etc/dcv-session-manager-broker/broker.key'),
+      );
     }
-    for (let n = 1; n <= this.options.hosts; n++) await this.addHost(n);
+    const b: Broker = { root, clientPort, agentPort, process: null as unknown as ChildProcess, output: '' };
+    this.brokers[i] = b;
+    await this.startBroker(b);
   }
 
   async startBroker(b: Broker): Promise<void> {
@@ -330,6 +335,7 @@ export class Fleet {
       removeDcvRoot(h.root);
     }
     for (const b of this.brokers) {
+      if (b === undefined) continue;
       await this.killBroker(b);
       removeDcvRoot(b.root);
     }

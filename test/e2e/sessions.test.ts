@@ -3,12 +3,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import type { EndpointsDescription } from '../../src/server/control-api.js';
+import type { EndpointsDescription } from '../../src/control/contract.js';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeImage } from '../../src/codec/test-decode.js';
-import { isAlive } from '../../src/server/pid-file.js';
+import { isAlive } from '../../src/host/pid-file.js';
 import {
   dcv,
   dcvserver,

@@ -1,12 +1,12 @@
 // A session's media for its viewers: one SessionStreamer (damage → capture → H.264, lossless refinement,
 // cursor) shared by every viewer, and XTEST input. Translates between the streamer and the viewer seam.
-import type { DcvConfig } from '../config/index.js';
-import { SessionStreamer, type StreamSubscriber } from '../codec/session-streamer.js';
-import type { H264EncoderKind } from '../codec/h264-encoder-choice.js';
-import type { CursorShape } from '../display/x-connection.js';
-import { WHEEL_NOTCH } from '../protocol/index.js';
-import type { Session } from '../session/session.js';
-import type { Logger } from './logger.js';
+import type { DcvConfig } from '../../config/index.js';
+import { SessionStreamer, type StreamSubscriber } from '../../codec/session-streamer.js';
+import type { H264EncoderKind } from '../../codec/h264-encoder-choice.js';
+import type { CursorShape } from '../../display/x-connection.js';
+import { WHEEL_NOTCH } from '../../protocol/index.js';
+import type { Session } from '../../session/session.js';
+import type { Logger } from '../logger.js';
 import type { CursorImage, MediaSink, SessionMedia } from './session-media.js';
 
 /** The streamer's clock (performance.now()) as µs since the epoch, the protocol's capture timestamps. */

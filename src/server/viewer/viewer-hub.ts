@@ -2,15 +2,15 @@
 // which rights, license, client limits), the per-session connection lists behind `dcv list-connections`,
 // permission changes on live connections, and closing them.
 import type { WebSocket } from 'ws';
-import { Authenticator } from '../auth/authenticator.js';
-import { featureMask, SessionAccess } from '../auth/session-access.js';
-import type { DcvConfig } from '../config/index.js';
-import { DcvError } from '../errors.js';
-import { CloseCode, Feature, hasFeature, type ClientHello } from '../protocol/index.js';
-import type { Session } from '../session/session.js';
-import type { SessionTable } from '../session/session-table.js';
-import { rfc3339, type ConnectionDescription } from './control-api.js';
-import type { Logger } from './logger.js';
+import { Authenticator } from '../../auth/authenticator.js';
+import { featureMask, SessionAccess } from '../../auth/session-access.js';
+import type { DcvConfig } from '../../config/index.js';
+import { DcvError } from '../../errors.js';
+import { CloseCode, Feature, hasFeature, type ClientHello } from '../../protocol/index.js';
+import type { Session } from '../../session/session.js';
+import type { SessionTable } from '../../session/session-table.js';
+import { rfc3339, type ConnectionDescription } from '../../control/contract.js';
+import type { Logger } from '../logger.js';
 import type { SessionMedia } from './session-media.js';
 import { ViewerConnection, type Admission, type Refusal, type ViewerHost } from './viewer-connection.js';
 

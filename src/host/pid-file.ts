@@ -2,7 +2,7 @@
 // is stale and replaced) and removed at stop.
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { DcvError } from '../errors.js';
-import { procStat } from '../host/proc-stat.js';
+import { procStat } from './proc-stat.js';
 
 export function readPid(path: string): number | null {
   try {

@@ -1,6 +1,6 @@
 // Draws the remote cursor locally: a CursorShape becomes a CSS cursor (PNG data URL with its hotspot) on the
 // canvas, so the pointer moves at the browser's speed rather than the video's.
-import type { CursorShape } from '../src/protocol/messages.js';
+import type { CursorShape } from '../../src/protocol/messages.js';
 
 export class CursorPainter {
   /** The CSS cursor value last applied, for tests and diagnostics. */

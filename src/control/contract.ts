@@ -1,6 +1,6 @@
-// What crosses the control socket: method names and the shapes of their answers. Session descriptions
-// use DCV's own JSON keys (`describe-session --json`), so `dcv` prints them as they come.
-import type { Session } from '../session/session.js';
+// What crosses the control socket: method names and the shapes of their answers. Pure: the server, `dcv`
+// and the upgrade share it. Session descriptions use DCV's own JSON keys (`describe-session --json`), so
+// `dcv` prints them as they come.
 
 export const CONTROL_METHODS = [
   'version',
@@ -58,34 +58,6 @@ export interface ScreenshotResult {
 /** RFC 3339 UTC with microseconds, as DCV prints times. */
 export function rfc3339(d: Date): string {
   return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
-
-export interface SessionRuntimeInfo {
-  connections: number;
-  lastDisconnection: Date | null;
-  licensingMode: string;
-  licenses: SessionDescription['licenses'];
-}
-
-export function describeSession(s: Session, info: SessionRuntimeInfo): SessionDescription {
-  // Key order as DCV prints it; `name` only when set.
-  return {
-    id: s.id,
-    owner: s.owner,
-    user: s.user,
-    ...(s.name === null ? {} : { name: s.name }),
-    'num-of-connections': info.connections,
-    'creation-time': rfc3339(s.creationTime),
-    'last-disconnection-time': info.lastDisconnection === null ? '' : rfc3339(info.lastDisconnection),
-    licenses: info.licenses,
-    'licensing-mode': info.licensingMode,
-    'storage-root': s.storageRoot,
-    type: s.type,
-    status: 'created',
-    'x11-display': s.x11Display,
-    'x11-authority': s.x11Authority,
-    'display-layout': s.layout().map((h) => ({ width: h.width, height: h.height, x: h.x, y: h.y })),
-  };
 }
 
 /** `dcv list-endpoints`: where viewers connect, and the certificate they should see there. */

@@ -7,12 +7,12 @@ import {
   permissionsFromSources,
   serializePermissions,
   PERMISSION_FEATURES,
-} from '../config/permissions-file.js';
-import { DcvError } from '../errors.js';
-import type { Caller, SessionTable } from '../session/session-table.js';
-import type { ControlMethod } from './control-api.js';
-import type { Logger } from './logger.js';
-import type { ViewerHub } from './viewer-hub.js';
+} from '../../config/permissions-file.js';
+import { DcvError } from '../../errors.js';
+import type { Caller, SessionTable } from '../../session/session-table.js';
+import type { ControlMethod } from '../../control/contract.js';
+import type { Logger } from '../logger.js';
+import type { ViewerHub } from '../viewer/viewer-hub.js';
 
 export const PERMISSION_METHODS = ['get-permissions', 'set-permissions'] as const;
 export type PermissionMethod = (typeof PERMISSION_METHODS)[number];

@@ -15,10 +15,10 @@ import {
   type ClientHello,
   type FromClient,
   type Message,
-} from '../protocol/index.js';
-import type { Session } from '../session/session.js';
-import { SERVER_VERSION } from '../version/current.js';
-import type { Logger } from './logger.js';
+} from '../../protocol/index.js';
+import type { Session } from '../../session/session.js';
+import { SERVER_VERSION } from '../../version/current.js';
+import type { Logger } from '../logger.js';
 import type { CursorImage, LosslessPatch, MediaSink, SessionMedia, VideoChunk } from './session-media.js';
 
 /** More than this unsent on the socket and the viewer skips frames until the next key frame. */

@@ -1,10 +1,10 @@
 // One WebSocket attempt speaking the viewer protocol: binary frames in, typed messages out. A frame that does
 // not decode ends the connection with a protocol close, as the server does with a bad client.
-import { decodeServerMessage } from '../src/protocol/decode.js';
-import { encodeMessage } from '../src/protocol/encode.js';
-import { CloseCode } from '../src/protocol/close-code.js';
-import { closeCodeFor } from '../src/protocol/protocol-error.js';
-import type { FromServer, Message } from '../src/protocol/messages.js';
+import { decodeServerMessage } from '../../src/protocol/decode.js';
+import { encodeMessage } from '../../src/protocol/encode.js';
+import { CloseCode } from '../../src/protocol/close-code.js';
+import { closeCodeFor } from '../../src/protocol/protocol-error.js';
+import type { FromServer, Message } from '../../src/protocol/messages.js';
 
 export interface SocketHandlers {
   onOpen(): void;

@@ -1,5 +1,5 @@
 // The page without a #SESSION_ID: lists the sessions the server offers (GET api/sessions) as links.
-import { authHeaders } from './login-token.js';
+import { authHeaders } from '../connection/login-token.js';
 
 interface SessionInfo {
   readonly id: string;

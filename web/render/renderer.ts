@@ -1,7 +1,7 @@
 // Owns the picture: decodes H.264 access units with WebCodecs and paints them, and the lossless PNG
 // rectangles over them, onto one canvas in arrival order. Runs in the decoder worker or, as a fallback,
 // on the page; it knows nothing about sockets.
-import { avcCodecString } from '../src/protocol/annex-b.js';
+import { avcCodecString } from '../../src/protocol/annex-b.js';
 import type { FromRenderer, ToRenderer } from './render-messages.js';
 
 type AnyCanvas = OffscreenCanvas | HTMLCanvasElement;

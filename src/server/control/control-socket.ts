@@ -2,11 +2,11 @@
 // caller's identity comes from the kernel (SO_PEERCRED) and the user database, never from the request.
 import { chmodSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { DcvError } from '../errors.js';
-import { peerCredentials } from '../host/peer-credentials.js';
-import { findUserByUid } from '../host/user-account.js';
-import type { Caller } from '../session/session-table.js';
-import { ControlClientChannel, ControlServerChannel } from './control-channel.js';
+import { DcvError } from '../../errors.js';
+import { peerCredentials } from '../../host/peer-credentials.js';
+import { findUserByUid } from '../../host/user-account.js';
+import type { Caller } from '../../session/session-table.js';
+import { ControlClientChannel, ControlServerChannel } from '../../control/channel.js';
 
 export type CallerHandler = (caller: Caller, method: string, params: Record<string, unknown>) => Promise<unknown>;
 

@@ -1,7 +1,7 @@
 // Mouse capture on the canvas: position in remote pixels, buttons as protocol bits, and the wheel in 1/120
 // notch units. The pointer is captured on press so a drag that leaves the canvas still ends on release.
-import { PointerButton, WHEEL_NOTCH } from '../src/protocol/messages.js';
-import type { Display } from './display.js';
+import { PointerButton, WHEEL_NOTCH } from '../../src/protocol/messages.js';
+import type { Display } from '../render/display.js';
 
 export interface PointerOptions {
   sendPointer(x: number, y: number, buttons: number): void;

@@ -8,15 +8,16 @@ import type { Duplex } from 'node:stream';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
-import type { DcvConfig } from '../config/index.js';
-import { DcvError } from '../errors.js';
-import { MAX_CLIENT_MESSAGE_BYTES } from '../protocol/index.js';
-import type { SessionTable } from '../session/session-table.js';
-import type { Logger } from './logger.js';
-import type { TlsIdentity } from './tls-identity.js';
+import type { DcvConfig } from '../../config/index.js';
+import { DcvError } from '../../errors.js';
+import { formatHostPort, parseListenEndpoint } from '../../config/listen-endpoint.js';
+import { MAX_CLIENT_MESSAGE_BYTES } from '../../protocol/index.js';
+import type { SessionTable } from '../../session/session-table.js';
+import type { Logger } from '../logger.js';
+import type { TlsIdentity } from '../tls-identity.js';
 import type { ViewerHub } from './viewer-hub.js';
 
-export const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
+export const WEB_ROOT = fileURLToPath(new URL('../../../web/', import.meta.url));
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -57,20 +58,6 @@ export interface WebEndpointDeps {
   readonly viewers: ViewerHub;
   readonly log: Logger;
   readonly webRoot?: string;
-}
-
-/** One `web-listen-endpoints` entry: `addr`, `addr:port`, `[v6]`, `[v6]:port` or a bare IPv6 address. */
-export function parseListenEndpoint(spec: string, defaultPort: number): { host: string; port: number } {
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(spec);
-  if (bracketed !== null) return { host: bracketed[1]!, port: bracketed[2] ? Number(bracketed[2]) : defaultPort };
-  const v4 = /^([^:]+)(?::(\d+))?$/.exec(spec);
-  if (v4 !== null) return { host: v4[1]!, port: v4[2] ? Number(v4[2]) : defaultPort };
-  return { host: spec, port: defaultPort }; // a bare IPv6 address
-}
-
-/** `host:port` as a URL or a log names it: an IPv6 host in brackets (the inverse of parseListenEndpoint). */
-export function formatHostPort(host: string, port: number): string {
-  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 export class WebEndpoint {

@@ -1,6 +1,6 @@
 // Clipboard text both ways: text from the session goes to the local clipboard (when the browser allows it),
 // and a local paste (Ctrl+V) is forwarded to the session before the key itself reaches it.
-import { MAX_CLIPBOARD_BYTES } from '../src/protocol/message-type.js';
+import { MAX_CLIPBOARD_BYTES } from '../../src/protocol/message-type.js';
 
 /** Wait this long for the browser's paste event after Ctrl+V before sending the key anyway. */
 const PASTE_WAIT_MS = 150;

@@ -1,6 +1,6 @@
 // The login page of system authentication: user name and password, posted once to api/login over the
 // page's HTTPS connection; the form is cleared as soon as the answer comes, right or wrong.
-import { login } from './login-token.js';
+import { login } from '../connection/login-token.js';
 
 /** Shows the form in `root` and resolves once a login succeeded (the token is then stored). */
 export function showLoginForm(root: HTMLElement, message = ''): Promise<void> {
