@@ -19,3 +19,7 @@ if (only === undefined || only === 'upgrade') {
   const { benchUpgradeDowntime, summarizeDowntime } = await import('./upgrade-downtime.js');
   table('Upgrade downtime (issue 6)', summarizeDowntime(await benchUpgradeDowntime(3)));
 }
+if (only === undefined || only === 'broker') {
+  const { benchBroker } = await import('./broker-bench.js');
+  table('Many hosts: session-manager broker, 2 brokers, 3 hosts (issue 20)', await benchBroker());
+}

@@ -216,6 +216,73 @@ export const errorCatalogue = {
     summary:
       'Returning to the previous release failed; run `dcv upgrade rollback` again. The configuration backup is intact under /var/lib/dcv/backups.',
   },
+
+  // --- session-manager broker and host agent (docs/many-hosts.md) ---------------------------------
+  BROKER_CONFIG_INVALID: {
+    exitStatus: 3,
+    summary:
+      'session-manager-broker.properties is missing or has a bad value; the message names file, line and key.',
+  },
+  BROKER_DATABASE_UNAVAILABLE: {
+    exitStatus: 6,
+    summary:
+      'The broker cannot reach its PostgreSQL database (down, restarting, or jdbc-connection-url is wrong); the request changed nothing: retry.',
+  },
+  BROKER_LISTEN_FAILED: {
+    exitStatus: 6,
+    summary:
+      'The broker cannot listen on a connector port (in use, or not allowed); change the *-connector-https-port key or stop the other program.',
+  },
+  BROKER_INVALID_REQUEST: {
+    exitStatus: 2,
+    summary:
+      'A Session Manager API request is malformed or names a bad value (HTTP 400); the message names the field.',
+  },
+  BROKER_UNAUTHORIZED: {
+    exitStatus: 5,
+    summary:
+      'The API call has no valid bearer token (get one from POST /oauth2/token), or an agent\'s credentials are wrong (HTTP 401).',
+  },
+  BROKER_NOT_FOUND: {
+    exitStatus: 2,
+    summary:
+      'The API has no such operation at that path and method (HTTP 404).',
+  },
+  BROKER_SESSION_NOT_FOUND: {
+    exitStatus: 4,
+    summary:
+      'No session managed by the broker has that id (or not for that owner).',
+  },
+  BROKER_SESSION_NOT_READY: {
+    exitStatus: 4,
+    summary:
+      'The session is not READY (still CREATING, being deleted, or its server is unreachable); ask again when it is.',
+  },
+  BROKER_NO_SERVER: {
+    exitStatus: 7,
+    summary:
+      'No available server meets the Requirements and has room; set EnqueueRequest to wait, open a server, or add one.',
+  },
+  BROKER_QUEUE_FULL: {
+    exitStatus: 7,
+    summary:
+      'The create-sessions queue holds create-sessions-queue-max-size requests already; try again later.',
+  },
+  BROKER_AGENT_FAILED: {
+    exitStatus: 7,
+    summary:
+      'The host agent could not do what was asked, or did not answer in time; the message says which host and why.',
+  },
+  API_CLIENT_NOT_FOUND: {
+    exitStatus: 4,
+    summary:
+      'No API client has that client id; `dcv-session-manager-broker describe-api-clients` lists them.',
+  },
+  AGENT_CONFIG_INVALID: {
+    exitStatus: 3,
+    summary:
+      'agent.conf (or a tag file) is missing or has a bad value; the message names file, line and key.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

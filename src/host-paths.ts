@@ -22,6 +22,19 @@ export interface HostPaths {
   readonly pidFile: string;
   /** Per-session runtime files (X authority, framebuffer): runDir/sessions/<id>/. */
   readonly sessionsRunDir: string;
+  /** The session-manager broker (DCV Session Manager's names): its properties file and TLS pair. */
+  readonly brokerEtcDir: string;
+  readonly brokerConfigFile: string;
+  readonly brokerTlsCert: string;
+  readonly brokerTlsKey: string;
+  readonly brokerLog: string;
+  /** The host agent that links this dcvserver to the broker. */
+  readonly agentEtcDir: string;
+  readonly agentConfigFile: string;
+  readonly agentTagsDir: string;
+  readonly agentInitDir: string;
+  readonly agentStateFile: string;
+  readonly agentLog: string;
 }
 
 /** `root` is DCV_ROOT ('' or undefined for the real host). Pure: joins strings, touches nothing. */
@@ -48,6 +61,17 @@ export function hostPaths(root: string | undefined): HostPaths {
     controlSocket: at('/run/dcv/control.sock'),
     pidFile: at('/run/dcv/dcvserver.pid'),
     sessionsRunDir: at('/run/dcv/sessions'),
+    brokerEtcDir: at('/etc/dcv-session-manager-broker'),
+    brokerConfigFile: at('/etc/dcv-session-manager-broker/session-manager-broker.properties'),
+    brokerTlsCert: at('/etc/dcv-session-manager-broker/broker.pem'),
+    brokerTlsKey: at('/etc/dcv-session-manager-broker/broker.key'),
+    brokerLog: at('/var/log/dcv-session-manager-broker/broker.log'),
+    agentEtcDir: at('/etc/dcv-session-manager-agent'),
+    agentConfigFile: at('/etc/dcv-session-manager-agent/agent.conf'),
+    agentTagsDir: at('/etc/dcv-session-manager-agent/tags'),
+    agentInitDir: at('/var/lib/dcv-session-manager-agent/init'),
+    agentStateFile: at('/var/lib/dcv-session-manager-agent/agent-id.json'),
+    agentLog: at('/var/log/dcv-session-manager-agent/agent.log'),
   });
 }
 

@@ -13,7 +13,14 @@ export interface TlsIdentity {
   readonly generated: boolean;
 }
 
-export async function loadTlsIdentity(paths: HostPaths): Promise<TlsIdentity> {
+/**
+ * `files` is dcvserver's pair (HostPaths) or another service's (the broker's); `addresses` are further IP
+ * addresses the generated certificate names besides loopback (the addresses the service is reached at).
+ */
+export async function loadTlsIdentity(
+  paths: Pick<HostPaths, 'tlsCert' | 'tlsKey'>,
+  addresses: readonly string[] = [],
+): Promise<TlsIdentity> {
   if (existsSync(paths.tlsCert) && existsSync(paths.tlsKey)) {
     return { cert: readFileSync(paths.tlsCert, 'utf8'), key: readFileSync(paths.tlsKey, 'utf8'), generated: false };
   }
@@ -38,6 +45,7 @@ export async function loadTlsIdentity(paths: HostPaths): Promise<TlsIdentity> {
           { type: 2, value: 'localhost' },
           { type: 7, ip: '127.0.0.1' },
           { type: 7, ip: '::1' },
+          ...addresses.filter((a) => a !== '127.0.0.1' && a !== '::1').map((ip) => ({ type: 7 as const, ip })),
         ],
       },
     ],
