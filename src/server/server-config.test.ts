@@ -41,7 +41,7 @@ test('dcvserver starts on a real file DCV runs with: WxH and keys without effect
     const { config, warnings } = readServerConfig(file);
     assert.equal(config.display['target-fps'], 30);
     assert.deepEqual(warnings, [
-      `${file}:2: warning: [display] max-head-resolution: read as (3840, 2160); accepted for compatibility; has no effect in opendcv`,
+      `${file}:2: warning: [display] max-head-resolution: read as (3840, 2160)`,
       `${file}:5: warning: [clipboard] enabled: accepted for compatibility; has no effect in opendcv`,
       `${file}:7: warning: [audio] source-channels: 3 is not one of 2, 4, 6, 8; the default stays; accepted for compatibility; has no effect in opendcv`,
     ]);
