@@ -121,12 +121,7 @@ const rollbackCommand: CliCommand = {
   summary: 'Return to the previous release with the configuration backed up when it was left',
   usage: 'dcv upgrade rollback [--yes]\n\nUndoes the last upgrade, finished or interrupted.',
   async run(args, io) {
-    const { values } = parseOptions(
-      'upgrade rollback',
-      args,
-      { yes: { type: 'boolean', short: 'y' } },
-      { min: 0, max: 0, names: '' },
-    );
+    const { values } = parseOptions('upgrade rollback', args, { yes: { type: 'boolean', short: 'y' } });
     if (
       !(await confirm('Roll back the last upgrade (the server restarts)? [y/N] ', values['yes'] === true, io))
     ) {
@@ -205,12 +200,7 @@ const statusCommand: CliCommand = {
   summary: 'Show the upgrade journal, installed releases and configuration backups',
   usage: 'dcv upgrade status [-j|--json]',
   async run(args, io) {
-    const { values } = parseOptions(
-      'upgrade status',
-      args,
-      { json: { type: 'boolean', short: 'j' } },
-      { min: 0, max: 0, names: '' },
-    );
+    const { values } = parseOptions('upgrade status', args, { json: { type: 'boolean', short: 'j' } });
     const s = await upgradeStatus(io.paths);
     io.out(values['json'] === true ? `${JSON.stringify(s, null, 2)}\n` : formatStatus(s));
     return 0;
