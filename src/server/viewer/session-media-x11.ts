@@ -1,6 +1,7 @@
 // A session's media for its viewers: one SessionStreamer (damage → capture → H.264, lossless refinement,
 // cursor) shared by every viewer, and XTEST input. Translates between the streamer and the viewer seam.
 import type { DcvConfig } from '../../config/index.js';
+import { maxFrameRate } from '../../config/frame-rate.js';
 import { SessionStreamer, type StreamSubscriber } from '../../codec/session-streamer.js';
 import type { H264EncoderKind } from '../../codec/h264-encoder-choice.js';
 import type { CursorShape } from '../../display/x-connection.js';
@@ -125,7 +126,7 @@ export async function openSessionMedia(
     display: session.x11Display,
     ...(session.x11Authority !== '' ? { authFile: session.x11Authority } : {}),
     ...(session.framebufferPath !== null ? { framebufferPath: session.framebufferPath } : {}),
-    targetFps: config.display['target-fps'],
+    maxFps: maxFrameRate(config.display['target-fps']),
     encoder,
   });
   log.info(`Streaming session '${session.id}' from ${session.x11Display} (${streamer.source})`);
