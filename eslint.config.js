@@ -7,7 +7,7 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 import { importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
-const layers = ['host', 'display', 'codec', 'session', 'auth', 'server', 'upgrade', 'cli'];
+const layers = ['host', 'display', 'codec', 'session', 'agent', 'auth', 'server', 'upgrade', 'cli'];
 const pure = ['version', 'config', 'license', 'protocol', 'control'];
 
 function above(folder) {

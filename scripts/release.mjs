@@ -85,6 +85,7 @@ function stage(version, into) {
   copy('dist/src', (p) => !/\.test\.js(\.map)?$/.test(p));
   copy('dist/web');
   copy('bin');
+  copy('libexec');
   copy('share');
   copy('packaging');
   mkdirSync(join(top, 'build/Release'), { recursive: true });
@@ -112,6 +113,7 @@ function stage(version, into) {
   if (stamped === text && !text.includes(`SERVER_VERSION = '${version}'`)) fail(`cannot find SERVER_VERSION in ${current}`);
   writeFileSync(current, stamped);
   for (const b of readdirSync(join(top, 'bin'))) chmodSync(join(top, 'bin', b), 0o755);
+  chmodSync(join(top, 'libexec/dcv/dcvagent'), 0o755);
   return top;
 }
 

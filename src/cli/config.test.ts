@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { entriesFromSettings, writeRegExportFromEntries } from '../config/index.js';
+import {
+  dcvSchema,
+  encodeGVariant,
+  entriesFromSettings,
+  NO_EFFECT,
+  writeRegExportFromEntries,
+  type AnyKeySpec,
+} from '../config/index.js';
 import { DcvError } from '../errors.js';
 import { hostPaths } from '../host-paths.js';
 import type { CliIo } from './command.js';
@@ -123,10 +130,7 @@ test('config check on the configured dcv.conf: warnings printed, then valid', as
 test('config check with errors prints each and fails with CONFIG_INVALID', async () => {
   const s = sandbox();
   try {
-    writeFileSync(
-      join(s.root, 'bad.conf'),
-      '[connectivity]\nweb-port=70000\n[display]\nmax-head-resolution = 3840x2160\n',
-    );
+    writeFileSync(join(s.root, 'bad.conf'), '[connectivity]\nweb-port=70000\n[log]\nlevel = loud\n');
     await assert.rejects(configCheck.run(['bad.conf'], s.io), (e: unknown) => {
       assert.ok(e instanceof DcvError);
       assert.equal(e.code, 'CONFIG_INVALID');
@@ -138,8 +142,52 @@ test('config check with errors prints each and fails with CONFIG_INVALID', async
     assert.equal(
       s.io.stdout(),
       `${file}:2: [connectivity] web-port: 70000 is out of range (1024-65535)\n` +
-        `${file}:4: [display] max-head-resolution: 3840x2160 is not a (width, height) pair; write (3840, 2160)\n`,
+        `${file}:4: [log] level: 'loud' is not one of: error, warn, info, debug\n`,
     );
+  } finally {
+    s.done();
+  }
+});
+
+test('config check on a file that sets every DCV key names each key that has no effect, and passes', async () => {
+  const s = sandbox();
+  try {
+    const lines: string[] = [];
+    const inert: string[] = [];
+    for (const [section, keys] of Object.entries(dcvSchema)) {
+      lines.push(`[${section}]`);
+      for (const [key, spec] of Object.entries(keys) as [string, AnyKeySpec][]) {
+        lines.push(`${key} = ${encodeGVariant(spec, spec.default)}`);
+        if (!spec.acts && spec.deprecated !== true) inert.push(`[${section}] ${key}`);
+      }
+    }
+    writeFileSync(join(s.root, 'every.conf'), `${lines.join('\n')}\n`);
+    assert.equal(await configCheck.run(['every.conf'], s.io), 0);
+    const said = s.io
+      .stdout()
+      .split('\n')
+      .filter((l) => l.endsWith(`: ${NO_EFFECT}`))
+      .map((l) => /warning: (\[[^\]]+\] [a-z0-9-]+):/.exec(l)?.[1]);
+    assert.deepEqual(said, inert);
+    assert.ok(said.includes('[clipboard] enabled'));
+    assert.ok(!s.io.stdout().includes('[connectivity] web-port:'));
+    assert.match(s.io.stdout(), /dcv\.conf is valid\n$/);
+  } finally {
+    s.done();
+  }
+});
+
+test('config check reports a line that is not UTF-8 by its number', async () => {
+  const s = sandbox();
+  try {
+    const bytes = Buffer.concat([
+      Buffer.from('[log]\nlevel = info\n# caf'),
+      Buffer.from([0xe9]),
+      Buffer.from('\n'),
+    ]);
+    writeFileSync(join(s.root, 'latin1.conf'), bytes);
+    await assert.rejects(configCheck.run(['latin1.conf'], s.io), /has 1 error/);
+    assert.match(s.io.stdout(), /latin1\.conf:3: this line is not valid UTF-8/);
   } finally {
     s.done();
   }
@@ -245,6 +293,26 @@ test('config diff: a dcv.conf against a .reg export of the same settings', async
       configDiff.run(['dcv.conf'], s.io),
       (e: unknown) => e instanceof DcvError && e.code === 'USAGE',
     );
+  } finally {
+    s.done();
+  }
+});
+
+test('config check checks default.perm too: unknown features are warnings with file:line, other errors fail', async () => {
+  const s = sandbox();
+  try {
+    mkdirSync(join(s.root, 'etc/dcv'), { recursive: true });
+    const perm = join(s.root, 'etc/dcv/default.perm');
+    writeFileSync(perm, '[permissions]\n%any% allow builtin\n%any% deny webauthn-redirection usb-hologram\n');
+    assert.equal(await configCheck.run([], s.io), 0);
+    assert.equal(
+      s.io.stdout(),
+      `${join(s.root, 'etc/dcv/dcv.conf')} does not exist; the defaults apply\n` +
+        `${perm}:3: warning: unknown permission feature 'usb-hologram', ignored (not one DCV or this opendcv knows)\n`,
+    );
+    writeFileSync(perm, '[permissions]\n%any% allow builtin\nbob maybe display\n');
+    await assert.rejects(configCheck.run([], s.io), (e: unknown) => e instanceof DcvError && e.code === 'PERMISSIONS_INVALID');
+    assert.match(s.io.stdout(), new RegExp(`${perm}:3: 'maybe' is not a rule`));
   } finally {
     s.done();
   }

@@ -2,8 +2,8 @@
 // upgrade asks before it touches anything), and the issuer's tools to make keys and signed licenses.
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { loadDcvConf } from '../config/index.js';
 import { DcvError, errorCatalogue } from '../errors.js';
+import { readConfigFile } from '../host/dcv-conf-file.js';
 import { parseCalendarDate, formatCalendarDate } from '../license/calendar-date.js';
 import { webCryptoEd25519 } from '../license/ed25519.js';
 import { formatPrivateKeyFile, formatPublicKeyFile, parsePrivateKeyFile } from '../license/issuer-key.js';
@@ -25,15 +25,8 @@ import { parseOptions, requiredOption } from './parse-options.js';
 
 /** `[license] license-file` from dcv.conf; an absent dcv.conf means the default (empty). */
 export async function readLicenseFileSetting(io: CliIo): Promise<string> {
-  let text: string;
-  try {
-    text = await readFile(io.paths.configFile, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return '';
-    throw new DcvError('CONFIG_UNREADABLE', `Cannot read ${io.paths.configFile}: ${(e as Error).message}.`);
-  }
   // Other keys' mistakes are `dcv config check`'s business; a bad license-file value reads as its default.
-  return loadDcvConf(text, io.paths.configFile).config.license['license-file'];
+  return readConfigFile(io.paths.configFile, 'defaults').config.license['license-file'];
 }
 
 function settingSource(io: CliIo, setting: string, file: string | undefined): string {

@@ -53,13 +53,19 @@ test('changed, added and removed keys by typed value', () => {
 });
 
 test('keys with bad values compare by their stored text', () => {
-  const a = loadDcvConf('[display]\nmax-head-resolution = 3840x2160\n', 'a');
-  const same = loadDcvConf('[display]\nmax-head-resolution=3840x2160\n', 'b');
+  const a = loadDcvConf('[display]\nmax-head-resolution = huge\n', 'a');
+  const same = loadDcvConf('[display]\nmax-head-resolution=huge\n', 'b');
   const other = loadDcvConf('[display]\nmax-head-resolution=(3840, 2160)\n', 'c');
   assert.equal(diffConfigs(a, same).equalInMeaning, true);
   assert.deepEqual(diffConfigs(a, other).changes.map(formatChange), [
-    "[display] max-head-resolution: '3840x2160' -> (3840, 2160)",
+    "[display] max-head-resolution: 'huge' -> (3840, 2160)",
   ]);
+});
+
+test('WxH as real files write it means the same pair as (W, H)', () => {
+  const a = loadDcvConf('[display]\nmax-head-resolution = 3840x2160\n', 'a');
+  const b = loadDcvConf('[display]\nmax-head-resolution=(3840, 2160)\n', 'b');
+  assert.equal(diffConfigs(a, b).equalInMeaning, true);
 });
 
 test('a .reg export and the dcv.conf with the same settings are equal in meaning; a changed value shows', () => {
@@ -98,7 +104,9 @@ test('two .reg exports (UTF-16LE with BOM, as regedit writes them): equal in mea
   const same = diffConfigs(loadConfigFile(a, 'a.reg'), loadConfigFile(a.slice(), 'b.reg'));
   assert.equal(same.byteIdentical, true);
   assert.deepEqual(same.changes, []);
-  const b = writeRegExportFromEntries(entriesFromSettings({ ...settings, connectivity: { 'web-port': 9443 } }));
+  const b = writeRegExportFromEntries(
+    entriesFromSettings({ ...settings, connectivity: { 'web-port': 9443 } }),
+  );
   const d = diffConfigs(loadConfigFile(a, 'a.reg'), loadConfigFile(b, 'b.reg'));
   assert.equal(d.byteIdentical, false);
   assert.deepEqual(d.changes.map(formatChange), ['[connectivity] web-port: 8444 -> 9443']);

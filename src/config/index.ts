@@ -7,6 +7,7 @@ export {
   loadRegExport,
   loadConfigFile,
   loadRawDocument,
+  NO_EFFECT,
   type LoadedConfig,
   type ConfigEntry,
 } from './load.js';

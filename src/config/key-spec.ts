@@ -33,6 +33,11 @@ export interface KeyMeta {
 }
 
 export interface KeySpec<T> extends KeyMeta {
+  /**
+   * opendcv acts on the key (`acts(…)` in the schema). Otherwise the key is accepted for compatibility and has
+   * no effect: the loader warns once, and a bad value is a warning that keeps the default, never an error.
+   */
+  readonly acts: boolean;
   readonly type: ValueType;
   readonly default: T;
   readonly reload: Reload;
@@ -54,6 +59,11 @@ export interface KeySpec<T> extends KeyMeta {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyKeySpec = KeySpec<any>;
 export type ValueOfKey<S> = S extends KeySpec<infer T> ? T : never;
+
+/** Marks a key opendcv acts on (the constructors make keys that are accepted without effect). */
+export function acts<S extends AnyKeySpec>(spec: S): S {
+  return { ...spec, acts: true };
+}
 
 /** The message of an issue about a field that is absent; the codec words it with the field's name. */
 export const MISSING = 'missing';
@@ -94,6 +104,7 @@ export function booleanKey(
     reload,
     summary,
     ...meta,
+    acts: false,
     validator: z.boolean({ error: (iss) => `${show(iss.input)} is not true or false` }),
   };
 }
@@ -111,7 +122,7 @@ export function integerKey(
       error: (iss) => `${show(iss.input)} is not one of ${oneOf.join(', ')}`,
     });
   }
-  return { type: 'integer', default: def, reload, summary, ...meta, min, max, oneOf, validator };
+  return { type: 'integer', default: def, reload, summary, ...meta, acts: false, min, max, oneOf, validator };
 }
 
 /** `check` returns a message when the text is not acceptable (e.g. a URL path without a leading /). */
@@ -129,7 +140,7 @@ export function stringKey(
       if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
     });
   }
-  return { type: 'string', default: def, reload, summary, ...meta, validator };
+  return { type: 'string', default: def, reload, summary, ...meta, acts: false, validator };
 }
 
 export function enumKey<const V extends readonly [string, ...string[]]>(
@@ -143,7 +154,7 @@ export function enumKey<const V extends readonly [string, ...string[]]>(
   const validator = z.enum(values, {
     error: (iss) => `${show(iss.input)} is not one of: ${values.join(', ')}`,
   }) as unknown as z.ZodType<V[number]>;
-  return { type: 'enum', default: def, reload, summary, ...meta, values, aliases, validator };
+  return { type: 'enum', default: def, reload, summary, ...meta, acts: false, values, aliases, validator };
 }
 
 export function stringListKey(
@@ -158,7 +169,7 @@ export function stringListKey(
     if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
   });
   const validator = z.array(item, { error: () => "expected a list of strings like ['a', 'b']" }).readonly();
-  return { type: 'string-list', default: def, reload, summary, ...meta, validator };
+  return { type: 'string-list', default: def, reload, summary, ...meta, acts: false, validator };
 }
 
 /** A `(width, height)` pair; `allowZero` for keys where `(0, 0)` means "no limit". */
@@ -177,7 +188,7 @@ export function resolutionKey(
   const validator = z
     .tuple([side, side], { error: () => 'expected a (width, height) pair like (1920, 1080)' })
     .readonly();
-  return { type: 'resolution', default: def, reload, summary, ...meta, validator };
+  return { type: 'resolution', default: def, reload, summary, ...meta, acts: false, validator };
 }
 
 export function layoutKey(
@@ -202,7 +213,7 @@ export function layoutKey(
   const validator = z
     .array(head, { error: () => "expected a list like [{'w':<1920>, 'h':<1080>, 'x':<0>, 'y':<0>}]" })
     .readonly();
-  return { type: 'layout', default: def, reload, summary, ...meta, validator };
+  return { type: 'layout', default: def, reload, summary, ...meta, acts: false, validator };
 }
 
 export function headersKey(
@@ -211,11 +222,9 @@ export function headersKey(
   summary: string,
   meta: KeyMeta = {},
 ): KeySpec<readonly HttpHeader[]> {
-  const name = z
-    .string()
-    .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, {
-      error: (iss) => `${show(iss.input)} is not an HTTP header name`,
-    });
+  const name = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, {
+    error: (iss) => `${show(iss.input)} is not an HTTP header name`,
+  });
   const value = z
     .string()
     .regex(/^[^\r\n]*$/, { error: () => 'a header value may not contain a line break' });
@@ -224,5 +233,5 @@ export function headersKey(
       error: () => `expected a list like [("Header-Name", "value")]`,
     })
     .readonly();
-  return { type: 'headers', default: def, reload, summary, ...meta, validator };
+  return { type: 'headers', default: def, reload, summary, ...meta, acts: false, validator };
 }

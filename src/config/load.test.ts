@@ -5,6 +5,7 @@ import {
   formatDiagnostic,
   loadConfigFile,
   loadDcvConf,
+  NO_EFFECT,
   type ConfigDiagnostic,
 } from './index.js';
 
@@ -68,7 +69,14 @@ test('the packaged dcv.conf (all comments) loads cleanly and gives the defaults'
 
 test('un-commenting the packaged keys gives typed values', () => {
   const r = loadDcvConf(PACKAGED.replace(/^#(?=[a-z])/gm, ''), FILE);
-  assert.deepEqual(r.diagnostics, []);
+  assert.deepEqual(errors(r.diagnostics), []);
+  // Keys opendcv accepts but does not act on say so, once each.
+  assert.deepEqual(
+    r.diagnostics.map((d) => `${d.key}: ${d.message}`),
+    ['enable-gl-in-virtual-sessions', 'enable-quic-frontend', 'quic-port', 'idle-timeout'].map(
+      (k) => `${k}: ${NO_EFFECT}`,
+    ),
+  );
   assert.equal(r.config['connectivity']['web-port'], 8444);
   assert.equal(r.config['connectivity']['web-url-path'], '/dcv');
   assert.equal(r.config['connectivity']['enable-quic-frontend'], true);
@@ -120,7 +128,11 @@ cuda-devices=['0', '2']
 license-file = "5053@licsrv:/opt/dcv/license.lic"
 `;
   const r = loadDcvConf(text, FILE);
-  assert.deepEqual(r.diagnostics, []);
+  assert.deepEqual(errors(r.diagnostics), []);
+  assert.deepEqual(
+    r.diagnostics.map((d) => d.key),
+    ['web-client-max-head-resolution', 'cuda-devices'],
+  );
   assert.equal(r.config.connectivity['web-port'], 8444);
   assert.deepEqual(r.config.connectivity['web-listen-endpoints'], ['127.0.0.1:8443', '[::1]:8443']);
   assert.deepEqual(r.config.connectivity['web-extra-http-headers'], [
@@ -174,6 +186,7 @@ test('merged duplicate groups and last-wins keys', () => {
   assert.deepEqual(errors(r.diagnostics), []);
   assert.deepEqual(warnings(r.diagnostics), [
     `${FILE}:6: warning: [display] target-fps: set again; the value on line 2 is overridden`,
+    `${FILE}:7: warning: [display] max-num-heads: ${NO_EFFECT}`,
   ]);
   assert.equal(r.entries.find((e) => e.key === 'target-fps')?.line, 6);
 });
@@ -201,8 +214,12 @@ test('out-of-range values are errors naming line, section and key', () => {
   assert.deepEqual(errors(r.diagnostics), [
     `${FILE}:3: [connectivity] web-port: 70000 is out of range (1024-65535)`,
     `${FILE}:5: [session-management] max-concurrent-clients: -2 is below the minimum -1`,
-    `${FILE}:7: [audio] source-channels: 3 is not one of 2, 4, 6, 8`,
   ]);
+  // In a key opendcv does not act on, a bad value is a warning and the default stays.
+  assert.deepEqual(warnings(r.diagnostics), [
+    `${FILE}:7: warning: [audio] source-channels: 3 is not one of 2, 4, 6, 8; the default stays; ${NO_EFFECT}`,
+  ]);
+  assert.equal(r.config.audio['source-channels'], 2);
   // A bad value leaves the key at its default.
   assert.equal(r.config.connectivity['web-port'], 8443);
   assert.equal(r.valid, false);
@@ -212,10 +229,10 @@ test('wrong-type values are errors', () => {
   const text = `[connectivity]
 web-port='8443'
 web-use-hsts=yes
-idle-timeout=1.5
 web-listen-endpoints='0.0.0.0'
 [security]
 authentication=pam
+authentication-threshold=1.5
 [display]
 console-session-default-layout=[{'w':<800>, 'h':<0>, 'x':<0>, 'y':<0>}]
 [session-management]
@@ -229,22 +246,24 @@ console-session-display=localhost
     [
       [2, 'connectivity', 'web-port'],
       [3, 'connectivity', 'web-use-hsts'],
-      [4, 'connectivity', 'idle-timeout'],
-      [5, 'connectivity', 'web-listen-endpoints'],
-      [7, 'security', 'authentication'],
-      [9, 'display', 'console-session-default-layout'],
+      [4, 'connectivity', 'web-listen-endpoints'],
+      [6, 'security', 'authentication'],
+      [7, 'security', 'authentication-threshold'],
       [11, 'session-management', 'virtual-session-default-layout'],
       [12, 'session-management', 'console-session-display'],
     ],
   );
   assert.equal(es[0]!.message, "'8443' is not an integer");
   assert.equal(es[1]!.message, 'yes is not true or false');
-  assert.equal(es[2]!.message, '1.5 is not an integer');
-  assert.equal(es[4]!.message, "'pam' is not one of: system, none");
-  assert.match(es[5]!.message, /^head 1 'h': 0 is out of range \(1-65535\)$/);
-  assert.equal(es[6]!.message, "head 1 'x' is missing");
-  assert.equal(es[3]!.message, "'0.0.0.0' is not a list; write ['0.0.0.0']");
-  assert.match(es[7]!.message, /not an X display/);
+  assert.equal(es[2]!.message, "'0.0.0.0' is not a list; write ['0.0.0.0']");
+  assert.equal(es[3]!.message, "'pam' is not one of: system, none");
+  assert.equal(es[4]!.message, '1.5 is not an integer');
+  assert.equal(es[5]!.message, "head 1 'x' is missing");
+  assert.match(es[6]!.message, /not an X display/);
+  // A key opendcv does not act on: the same check, as a warning.
+  assert.deepEqual(warnings(r.diagnostics), [
+    `${FILE}:9: warning: [display] console-session-default-layout: head 1 'h': 0 is out of range (1-65535); the default stays; ${NO_EFFECT}`,
+  ]);
 });
 
 test('real-world values that are not GVariant: max-head-resolution = 3840x2160 names line and key', () => {
@@ -266,16 +285,27 @@ use-display-bounds = true
 [connectivity]
 enable-datagrams-display = always-off
 `;
+  // DCV runs with this file, so opendcv does too: WxH is read as the pair, and none of these keys stop the server.
   const r = loadDcvConf(text, '/tmp/dcv.conf');
-  assert.deepEqual(errors(r.diagnostics), [
-    '/tmp/dcv.conf:9: [display] max-head-resolution: 3840x2160 is not a (width, height) pair; write (3840, 2160)',
-    '/tmp/dcv.conf:10: [display] web-client-max-head-resolution: 2560, 1440 is not a (width, height) pair; write (2560, 1440)',
-  ]);
+  assert.deepEqual(errors(r.diagnostics), []);
   assert.deepEqual(warnings(r.diagnostics), [
     '/tmp/dcv.conf:4: warning: [session-management/defaults/virtual-session] unknown section, ignored',
+    `/tmp/dcv.conf:9: warning: [display] max-head-resolution: read as (3840, 2160); ${NO_EFFECT}`,
+    `/tmp/dcv.conf:10: warning: [display] web-client-max-head-resolution: read as (2560, 1440); ${NO_EFFECT}`,
     '/tmp/dcv.conf:13: warning: [display] use-display-bounds: unknown key, ignored',
+    `/tmp/dcv.conf:16: warning: [connectivity] enable-datagrams-display: ${NO_EFFECT}`,
   ]);
+  assert.deepEqual(r.config.display['max-head-resolution'], [3840, 2160]);
   assert.equal(r.config.connectivity['enable-datagrams-display'], 'always-off');
+});
+
+test('a bad value in a key opendcv acts on still stops the server; in one it does not, it is a warning', () => {
+  const r = loadDcvConf('[display]\ntarget-fps = fast\nmax-head-resolution = big\n', FILE);
+  assert.deepEqual(errors(r.diagnostics), [`${FILE}:2: [display] target-fps: fast is not an integer`]);
+  assert.deepEqual(warnings(r.diagnostics), [
+    `${FILE}:3: warning: [display] max-head-resolution: big is not a (width, height) pair like (1920, 1080); the default stays; ${NO_EFFECT}`,
+  ]);
+  assert.deepEqual(r.config.display['max-head-resolution'], [4096, 2160]);
 });
 
 test('unknown keys and sections are warnings, with a hint when the key lives elsewhere', () => {
@@ -288,7 +318,7 @@ test('unknown keys and sections are warnings, with a hint when the key lives els
     `${FILE}:2: warning: [security] max-concurrent-clients: unknown key, ignored (it belongs in [session-management] or [session-management/automatic-console-session])`,
     `${FILE}:3: warning: [server] unknown section, ignored`,
     `${FILE}:5: warning: [Connectivity] unknown section, ignored (did you mean [connectivity]?)`,
-    `${FILE}:8: warning: [extensions] load-policy: opendcv does not use [extensions] settings; ignored`,
+    `${FILE}:8: warning: [extensions] load-policy: ${NO_EFFECT} (opendcv does not model [extensions])`,
   ]);
   assert.deepEqual(r.config, defaultConfig);
 });

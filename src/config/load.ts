@@ -34,6 +34,9 @@ export interface LoadedConfig {
   readonly valid: boolean;
 }
 
+/** What `dcv config check` and the server's log say about a key opendcv accepts but does not act on. */
+export const NO_EFFECT = 'accepted for compatibility; has no effect in opendcv';
+
 function closeSection(name: string): string | undefined {
   const norm = name.toLowerCase().replace(/_/g, '-').trim();
   return Object.keys(dcvSchema).find((s) => s === norm);
@@ -72,7 +75,7 @@ export function loadRawDocument(doc: RawDocument, file: string, bytes: Uint8Arra
             e.line,
             section.name,
             e.key,
-            `opendcv does not use [${section.name}] settings; ignored`,
+            `${NO_EFFECT} (opendcv does not model [${section.name}])`,
           );
           entries.push({ section: section.name, key: e.key, line: e.line, raw: e.raw });
         }
@@ -101,7 +104,7 @@ export function loadRawDocument(doc: RawDocument, file: string, bytes: Uint8Arra
         continue;
       }
       const decoded = decodeRaw(spec, e.raw);
-      if (!decoded.ok) {
+      if (!decoded.ok && spec.acts) {
         // Key files have no end-of-line comments; `8443 # default` is a common slip worth naming.
         const hint =
           e.raw.kind === 'text' && /\s#/.test(e.raw.text) ? ' (comments must be on a line of their own)' : '';
@@ -109,9 +112,17 @@ export function loadRawDocument(doc: RawDocument, file: string, bytes: Uint8Arra
         entries.push({ section: section.name, key: e.key, line: e.line, raw: e.raw, spec });
         continue;
       }
-      if (decoded.warning !== undefined) diag('warning', e.line, section.name, e.key, decoded.warning);
-      if (spec.deprecated)
-        diag('warning', e.line, section.name, e.key, 'deprecated; DCV no longer uses this key');
+      // One warning per line: how the value was read, and for a key without effect that it has none.
+      const notes: string[] = [];
+      if (!decoded.ok) notes.push(`${decoded.message}; the default stays`);
+      else if (decoded.warning !== undefined) notes.push(decoded.warning);
+      if (spec.deprecated) notes.push('deprecated; DCV no longer uses this key');
+      else if (!spec.acts) notes.push(NO_EFFECT);
+      if (notes.length > 0) diag('warning', e.line, section.name, e.key, notes.join('; '));
+      if (!decoded.ok) {
+        entries.push({ section: section.name, key: e.key, line: e.line, raw: e.raw, spec });
+        continue;
+      }
       let sectionValues = values.get(section.name);
       if (sectionValues === undefined) values.set(section.name, (sectionValues = new Map()));
       sectionValues.set(e.key, decoded.value);

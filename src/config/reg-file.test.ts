@@ -9,6 +9,8 @@ import {
   loadRegExport,
   looksLikeRegExport,
   writeRegExportFromEntries,
+  NO_EFFECT,
+  type ConfigDiagnostic,
 } from './index.js';
 
 function utf16leWithBom(text: string): Uint8Array {
@@ -22,6 +24,11 @@ function utf16leWithBom(text: string): Uint8Array {
 }
 
 const R = DCV_REGISTRY_ROOT;
+
+// Keys opendcv does not act on always say so; these tests are about everything else.
+function errorsAndOddities(ds: readonly ConfigDiagnostic[]): ConfigDiagnostic[] {
+  return ds.filter((d) => d.severity === 'error' || d.message !== NO_EFFECT);
+}
 // What Registry Editor writes for a DCV server configured the Windows way (DCV-REFERENCE §1).
 const EXPORT = [
   'Windows Registry Editor Version 5.00',
@@ -58,7 +65,7 @@ test('a UTF-16LE export with BOM maps to the dcv.conf sections and typed values'
   assert.equal(looksLikeRegExport(bytes), true);
   const r = loadConfigFile(bytes, 'dcv.reg');
   assert.equal(r.format, 'reg');
-  assert.deepEqual(r.diagnostics, []);
+  assert.deepEqual(errorsAndOddities(r.diagnostics), []);
   assert.equal(r.config.connectivity['web-port'], 8443);
   assert.equal(r.config.connectivity['enable-quic-frontend'], true);
   assert.deepEqual(r.config.display['web-client-max-head-resolution'], [0, 0]);
@@ -76,7 +83,7 @@ test('a UTF-16LE export with BOM maps to the dcv.conf sections and typed values'
 test('a UTF-8 export (no BOM) reads the same', () => {
   const r = loadConfigFile(new TextEncoder().encode(EXPORT), 'dcv-utf8.reg');
   assert.equal(r.format, 'reg');
-  assert.deepEqual(r.diagnostics, []);
+  assert.deepEqual(errorsAndOddities(r.diagnostics), []);
   assert.equal(r.config.connectivity['web-port'], 8443);
 });
 
@@ -106,7 +113,7 @@ test('writing an export and reading it back gives the same configuration', () =>
       text.indexOf(`[${R}\\session-management\\automatic-console-session]`),
   );
   const r = loadRegExport(bytes, 'out.reg');
-  assert.deepEqual(r.diagnostics, []);
+  assert.deepEqual(errorsAndOddities(r.diagnostics), []);
   assert.equal(r.config.connectivity['web-port'], 8444);
   assert.equal(r.config.connectivity['web-use-hsts'], false);
   assert.equal(r.config['session-management/automatic-console-session'].owner, 'DOMAIN\\admin "x"');
@@ -158,7 +165,30 @@ test('REG_SZ strings may carry GVariant quotes; both spellings mean the same str
     `"pam-service-name"="dcv-custom"`,
   ].join('\r\n');
   const r = loadRegExport(utf16leWithBom(text), 'q.reg');
-  assert.deepEqual(r.diagnostics, []);
+  assert.deepEqual(errorsAndOddities(r.diagnostics), []);
   assert.equal(r.config.security.authentication, 'none');
   assert.equal(r.config.security['pam-service-name'], 'dcv-custom');
+});
+
+test('a REG_SZ is taken literally: backslashes stay, quotes written into it are part of the value', () => {
+  const text = [
+    'Windows Registry Editor Version 5.00',
+    '',
+    `[${R}\\session-management\\automatic-console-session]`,
+    '"permissions-file"="\'C:\\\\Program Files\\\\NICE\\\\DCV\\\\Server\\\\conf\\\\default.perm\'"',
+    '"storage-root"="C:\\\\Users\\\\Public"',
+    `[${R}\\security]`,
+    '"authentication"="\'none\'"',
+    '',
+  ].join('\r\n');
+  const r = loadConfigFile(new TextEncoder().encode(text), 'dcv.reg');
+  const c = r.config['session-management/automatic-console-session'];
+  assert.equal(c['permissions-file'], "'C:\\Program Files\\NICE\\DCV\\Server\\conf\\default.perm'");
+  assert.equal(c['storage-root'], 'C:\\Users\\Public');
+  assert.equal(r.config.security.authentication, 'none');
+  assert.deepEqual(
+    r.diagnostics.map((d) => [d.severity, d.key]),
+    [['warning', 'permissions-file']],
+  );
+  assert.match(r.diagnostics[0]!.message, /taken as it is: the quotes are part of the value/);
 });

@@ -82,7 +82,7 @@ function parseData(data: string): ValueParse {
     if (q === undefined) return { ok: false, severity: 'error', message: 'unterminated string' };
     if (data.slice(q.end).trim() !== '')
       return { ok: false, severity: 'error', message: 'unexpected text after the string' };
-    return { ok: true, raw: { kind: 'text', text: q.value } };
+    return { ok: true, raw: { kind: 'text', text: q.value, sz: true } };
   }
   const dword = /^dword:([0-9a-fA-F]{1,8})$/.exec(data);
   if (dword) return { ok: true, raw: { kind: 'dword', value: parseInt(dword[1]!, 16) } };
@@ -101,7 +101,7 @@ function parseData(data: string): ValueParse {
       // REG_SZ / REG_EXPAND_SZ written as hex: UTF-16LE text with a terminating NUL.
       return {
         ok: true,
-        raw: { kind: 'text', text: decodeUtf16le(Uint8Array.from(bytes), 0).replace(/\0+$/, '') },
+        raw: { kind: 'text', text: decodeUtf16le(Uint8Array.from(bytes), 0).replace(/\0+$/, ''), sz: true },
       };
     }
     if (type === 4 && bytes.length === 4) {

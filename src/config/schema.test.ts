@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dcvSchema, licenseFileEntries, loadDcvConf, type AnyKeySpec } from './index.js';
+import { dcvSchema, licenseFileEntries, loadDcvConf, NO_EFFECT, type AnyKeySpec } from './index.js';
 import { decodeText, encodeGVariant } from './value-codec.js';
 
 // DCV-REFERENCE.md §2, section by section: the schema must have every key the reference lists.
@@ -20,6 +20,8 @@ const REFERENCE: Record<string, string[]> = {
     'idle-timeout-warning',
     'ws-keepalive-interval',
     'enable-datagrams-display',
+    // DCV 2024 and real files (issue 13).
+    'disconnect-on-logout',
   ],
   security: [
     'authentication',
@@ -80,6 +82,8 @@ const REFERENCE: Record<string, string[]> = {
     'max-compressor-threads',
     'use-grabber-dirty-region',
     'cuda-devices',
+    'display-encoders',
+    'enable-console-scaling',
   ],
   'display/linux': ['gl-displays'],
   log: [
@@ -102,7 +106,14 @@ const REFERENCE: Record<string, string[]> = {
     'primary-selection-paste',
     'update-timeout',
   ],
-  input: ['enable-autorepeat', 'enable-gamepad', 'enable-relative-mouse', 'enable-stylus', 'enable-touch'],
+  input: [
+    'enable-autorepeat',
+    'enable-gamepad',
+    'enable-relative-mouse',
+    'enable-stylus',
+    'enable-touch',
+    'mouse-wheel-sensitivity',
+  ],
   audio: ['avsync-support', 'source-channels'],
   printer: ['file-printer-name', 'use-default-printer'],
   redirection: ['enable-timezone-redirection'],
@@ -150,11 +161,20 @@ test('a file setting every key to its default text loads without diagnostics', (
     bySection.set(s, [...(bySection.get(s) ?? []), `${k} = ${encodeGVariant(spec, spec.default)}`]);
   const text = [...bySection].map(([s, lines]) => `[${s}]\n${lines.join('\n')}\n`).join('\n');
   const r = loadDcvConf(text, 'all.conf');
-  // The one deprecated key says so; nothing else is reported.
+  // The one deprecated key says so, each key opendcv does not act on says that, once; nothing else is reported.
+  const expected = allKeys()
+    .filter(([, , spec]) => spec.deprecated === true || !spec.acts)
+    .map(([s, k, spec]) => [
+      'warning',
+      s,
+      k,
+      spec.deprecated ? 'deprecated; DCV no longer uses this key' : NO_EFFECT,
+    ]);
   assert.deepEqual(
     r.diagnostics.map((d) => [d.severity, d.section, d.key, d.message]),
-    [['warning', 'windows', 'printer', 'deprecated; DCV no longer uses this key']],
+    expected,
   );
+  assert.ok(expected.length < allKeys().length);
   assert.equal(r.entries.length, allKeys().length);
 });
 

@@ -1,6 +1,7 @@
 // The dcv.conf key table: every section and key DCV documents (DCV-REFERENCE.md §2) plus opendcv's
 // few extensions, each with type, default, range, reload context and `since`. The config type derives from it.
 import {
+  acts,
   booleanKey,
   enumKey,
   headersKey,
@@ -48,11 +49,11 @@ function endpoint(s: string): string | undefined {
 
 export const dcvSchema = {
   connectivity: {
-    'web-port': integerKey(
-      8443,
-      'server',
-      'TCP port for HTTPS and WebSocket, used when an endpoint has no port',
-      { ...PORT, since: '2017.0' },
+    'web-port': acts(
+      integerKey(8443, 'server', 'TCP port for HTTPS and WebSocket, used when an endpoint has no port', {
+        ...PORT,
+        since: '2017.0',
+      }),
     ),
     'quic-port': integerKey(8443, 'server', 'UDP port for QUIC', { ...PORT, since: '2020.2' }),
     // DCV enables QUIC by default since 2024.0; opendcv has no QUIC transport, so it stays off unless asked.
@@ -61,14 +62,11 @@ export const dcvSchema = {
       'server',
       'enable the QUIC (UDP) transport; opendcv does not implement it',
     ),
-    'web-listen-endpoints': stringListKey(
-      ['0.0.0.0', '::'],
-      'server',
-      'addresses (addr[:port]) the HTTPS server listens on',
-      {
+    'web-listen-endpoints': acts(
+      stringListKey(['0.0.0.0', '::'], 'server', 'addresses (addr[:port]) the HTTPS server listens on', {
         since: '2022.0',
         checkItem: endpoint,
-      },
+      }),
     ),
     'quic-listen-endpoints': stringListKey(
       ['0.0.0.0', '::'],
@@ -79,16 +77,18 @@ export const dcvSchema = {
         checkItem: endpoint,
       },
     ),
-    'web-url-path': stringKey('/', 'server', 'URL path prefix of the web client, starting with /', {
-      check: urlPath,
-    }),
+    'web-url-path': acts(
+      stringKey('/', 'server', 'URL path prefix of the web client, starting with /', {
+        check: urlPath,
+      }),
+    ),
     'web-root': stringKey('', 'server', 'document root of the embedded web server (empty = built-in client)'),
-    'web-use-hsts': booleanKey(true, 'server', 'send the Strict-Transport-Security header'),
-    'web-x-frame-options': stringKey('DENY', 'server', 'X-Frame-Options header value', { unverified: true }),
-    'web-extra-http-headers': headersKey(
-      [],
-      'server',
-      'extra HTTP response headers [("name", "value"), ...]',
+    'web-use-hsts': acts(booleanKey(true, 'server', 'send the Strict-Transport-Security header')),
+    'web-x-frame-options': acts(
+      stringKey('DENY', 'server', 'X-Frame-Options header value', { unverified: true }),
+    ),
+    'web-extra-http-headers': acts(
+      headersKey([], 'server', 'extra HTTP response headers [("name", "value"), ...]'),
     ),
     'idle-timeout': integerKey(
       60,
@@ -117,47 +117,43 @@ export const dcvSchema = {
       'seen in third-party files (always-off); accepted and ignored',
       { unverified: true },
     ),
+    'disconnect-on-logout': booleanKey(
+      true,
+      'server',
+      'disconnect the clients of a session whose user logs out',
+      { since: '2024.0', unverified: true },
+    ),
   },
   security: {
-    authentication: enumKey(
-      ['system', 'none'],
-      'system',
-      'server',
-      'system = PAM login; none = every client is accepted',
+    authentication: acts(
+      enumKey(['system', 'none'], 'system', 'server', 'system = PAM login; none = every client is accepted'),
     ),
-    'pam-service-name': stringKey(
-      'dcv',
-      'server',
-      'PAM service used by system authentication (/etc/pam.d/NAME)',
+    'pam-service-name': acts(
+      stringKey('dcv', 'server', 'PAM service used by system authentication (/etc/pam.d/NAME)'),
     ),
-    'auth-token-verifier': stringKey(
-      '',
-      'server',
-      'URL of an external token verifier; empty = internal verifier',
+    'auth-token-verifier': acts(
+      stringKey('', 'server', 'URL of an external token verifier; empty = internal verifier'),
     ),
-    'auth-token-verifier-timeout': integerKey(
-      100,
-      'server',
-      'seconds to wait for the external token verifier',
-      { min: 0, since: '2023.0' },
+    'auth-token-verifier-timeout': acts(
+      integerKey(100, 'server', 'seconds to wait for the external token verifier', {
+        min: 0,
+        since: '2023.0',
+      }),
     ),
-    'no-tls-strict': booleanKey(
-      false,
-      'server',
-      'do not validate the external verifier certificate strictly',
+    'no-tls-strict': acts(
+      booleanKey(false, 'server', 'do not validate the external verifier certificate strictly'),
     ),
-    'ca-file': stringKey('', 'server', 'CA bundle the server trusts (empty = system store)'),
-    ciphers: stringKey(
-      'ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-SHA256:ECDHE-RSA-AES256-SHA384',
-      'server',
-      'OpenSSL cipher list, :-separated',
+    'ca-file': acts(stringKey('', 'server', 'CA bundle the server trusts (empty = system store)')),
+    ciphers: acts(
+      stringKey(
+        'ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-SHA256:ECDHE-RSA-AES256-SHA384',
+        'server',
+        'OpenSSL cipher list, :-separated',
+      ),
     ),
     'os-auto-lock': booleanKey(true, 'session', 'lock the desktop when the last client disconnects'),
-    'authentication-threshold': integerKey(
-      3,
-      'server',
-      'failed logins before the connection is closed; 0 = unlimited',
-      { min: 0 },
+    'authentication-threshold': acts(
+      integerKey(3, 'server', 'failed logins before the connection is closed; 0 = unlimited', { min: 0 }),
     ),
     'auth-connection-setup-timeout': integerKey(120, 'server', 'seconds allowed for authentication', {
       min: 0,
@@ -166,22 +162,21 @@ export const dcvSchema = {
       min: 0,
     }),
     'connection-setup-timeout': integerKey(5, 'server', 'seconds allowed to set up a connection', { min: 0 }),
-    'max-connections-per-user': integerKey(10, 'server', 'concurrent connections per user', { min: 0 }),
-    'allowed-http-host-regex': stringKey(
-      '^.+$',
-      'server',
-      'Host header allow-list (case-insensitive regular expression), else 403',
-      {
+    'max-connections-per-user': acts(integerKey(10, 'server', 'concurrent connections per user', { min: 0 })),
+    'allowed-http-host-regex': acts(
+      stringKey('^.+$', 'server', 'Host header allow-list (case-insensitive regular expression), else 403', {
         check: regex,
-      },
+      }),
     ),
-    'allowed-ws-origin-regex': stringKey(
-      '^https://.+$',
-      'server',
-      'WebSocket Origin allow-list (case-insensitive regular expression), else 403',
-      {
-        check: regex,
-      },
+    'allowed-ws-origin-regex': acts(
+      stringKey(
+        '^https://.+$',
+        'server',
+        'WebSocket Origin allow-list (case-insensitive regular expression), else 403',
+        {
+          check: regex,
+        },
+      ),
     ),
     'enable-gssapi': booleanKey(false, 'server', 'Kerberos authentication through SASL GSSAPI'),
     'passwd-file': stringKey('', 'server', 'password file for the dcv authentication mode'),
@@ -203,72 +198,79 @@ export const dcvSchema = {
     'crl-file': stringKey('', 'custom', 'certificate revocation list', { since: '2022.0' }),
   },
   'session-management': {
-    'create-session': booleanKey(
-      false,
-      'server',
-      'create the console session `console` when the server starts',
+    'create-session': acts(
+      booleanKey(false, 'server', 'create the console session `console` when the server starts'),
     ),
     'enable-gl-in-virtual-sessions': enumKey(GL_MODES, 'default-on', 'session', 'OpenGL in virtual sessions'),
-    'max-concurrent-clients': integerKey(-1, 'session', 'clients per session; -1 = no limit', { min: -1 }),
-    'max-concurrent-sessions': integerKey(0, 'server', 'virtual sessions on the server; 0 = no limit', {
-      min: 0,
-      since: '2019.0',
-    }),
-    'max-sessions-per-user': integerKey(0, 'server', 'virtual sessions per owner; 0 = no limit', {
-      min: 0,
-      since: '2021.0',
-    }),
-    'virtual-session-xdcv-args': stringKey(
-      '',
-      'session',
-      'extra arguments for the X server of a virtual session',
+    'max-concurrent-clients': acts(
+      integerKey(-1, 'session', 'clients per session; -1 = no limit', { min: -1 }),
     ),
-    'virtual-session-source-profile': booleanKey(
-      false,
-      'session',
-      'run the session starter with the login profile (else bash --noprofile --norc)',
-      {
-        since: '2021.3',
-      },
+    'max-concurrent-sessions': acts(
+      integerKey(0, 'server', 'virtual sessions on the server; 0 = no limit', {
+        min: 0,
+        since: '2019.0',
+      }),
     ),
-    'virtual-session-default-layout': layoutKey([], 'session', 'screen layout a virtual session starts with'),
+    'max-sessions-per-user': acts(
+      integerKey(0, 'server', 'virtual sessions per owner; 0 = no limit', {
+        min: 0,
+        since: '2021.0',
+      }),
+    ),
+    'virtual-session-xdcv-args': acts(
+      stringKey('', 'session', 'extra arguments for the X server of a virtual session'),
+    ),
+    'virtual-session-source-profile': acts(
+      booleanKey(
+        false,
+        'session',
+        'run the session starter with the login profile (else bash --noprofile --norc)',
+        {
+          since: '2021.3',
+        },
+      ),
+    ),
+    'virtual-session-default-layout': acts(
+      layoutKey([], 'session', 'screen layout a virtual session starts with'),
+    ),
     'virtual-session-font-path': stringKey('', 'session', 'extra X font path'),
-    'virtual-session-init': stringKey(
-      '',
-      'session',
-      "program a virtual session runs when --init is not given; '' = built-in desktop",
-      {
-        extension: true,
-      },
+    'virtual-session-init': acts(
+      stringKey(
+        '',
+        'session',
+        "program a virtual session runs when --init is not given; '' = built-in desktop",
+        {
+          extension: true,
+        },
+      ),
     ),
-    'console-session-display': stringKey(
-      ':0',
-      'server',
-      'the existing X display a console session attaches to',
-      {
+    'console-session-display': acts(
+      stringKey(':0', 'server', 'the existing X display a console session attaches to', {
         extension: true,
         check: xDisplay,
-      },
+      }),
     ),
   },
   'session-management/defaults': {
-    'permissions-file': stringKey(
-      '',
-      'session',
-      'permissions merged into every session; empty = /etc/dcv/default.perm',
+    'permissions-file': acts(
+      stringKey('', 'session', 'permissions merged into every session; empty = /etc/dcv/default.perm'),
     ),
   },
   'session-management/automatic-console-session': {
-    owner: stringKey(
-      '',
-      'server',
-      'owner of the automatic console session; empty = the user running the server',
+    owner: acts(
+      stringKey('', 'server', 'owner of the automatic console session; empty = the user running the server'),
     ),
-    'permissions-file': stringKey('', 'server', 'permissions of the console session; empty = only the owner'),
-    'storage-root': stringKey('', 'server', 'file-storage folder (%home% allowed); empty disables storage'),
-    'max-concurrent-clients': integerKey(-1, 'server', 'clients of the console session; -1 = no limit', {
-      min: -1,
-    }),
+    'permissions-file': acts(
+      stringKey('', 'server', 'permissions of the console session; empty = only the owner'),
+    ),
+    'storage-root': acts(
+      stringKey('', 'server', 'file-storage folder (%home% allowed); empty disables storage'),
+    ),
+    'max-concurrent-clients': acts(
+      integerKey(-1, 'server', 'clients of the console session; -1 = no limit', {
+        min: -1,
+      }),
+    ),
     'client-eviction-policy': enumKey(
       ['reject-new-connection', 'same-user-oldest-connection'],
       'reject-new-connection',
@@ -278,9 +280,11 @@ export const dcvSchema = {
     ),
   },
   display: {
-    'target-fps': integerKey(-1, 'session', 'maximum frames per second; 0 = unlimited, -1 = automatic', {
-      min: -1,
-    }),
+    'target-fps': acts(
+      integerKey(-1, 'session', 'maximum frames per second; 0 = unlimited, -1 = automatic', {
+        min: -1,
+      }),
+    ),
     'grabber-target-fps': integerKey(0, 'session', 'capture rate; 0 = automatic', { min: 0 }),
     'max-head-resolution': resolutionKey([4096, 2160], 'custom', 'largest monitor size a client may request'),
     'min-head-resolution': resolutionKey([640, 480], 'custom', 'smallest monitor size a client may request'),
@@ -315,6 +319,13 @@ export const dcvSchema = {
     'max-compressor-threads': integerKey(4, 'session', 'encoder threads', { min: 1 }),
     'use-grabber-dirty-region': booleanKey(true, 'session', 'capture only the regions that changed'),
     'cuda-devices': stringListKey([], 'connection', "GPUs used for encoding, e.g. ['0', '2']"),
+    'display-encoders': stringKey('', 'session', 'encoders the server may use (written by cluster tooling)', {
+      unverified: true,
+    }),
+    'enable-console-scaling': booleanKey(false, 'session', 'scale the console screen to the client window', {
+      since: '2024.0',
+      unverified: true,
+    }),
   },
   'display/linux': {
     'gl-displays': stringListKey([':0.0'], 'session', 'X displays used for OpenGL in virtual sessions', {
@@ -323,10 +334,12 @@ export const dcvSchema = {
   },
   log: {
     // The packaged file writes "INFO" and older ones "WARNING": matching is case-insensitive and warning means warn.
-    level: enumKey(['error', 'warn', 'info', 'debug'], 'info', 'custom', 'log verbosity', {
-      aliases: { warning: 'warn' },
-    }),
-    directory: stringKey('', 'server', 'log folder; empty = /var/log/dcv'),
+    level: acts(
+      enumKey(['error', 'warn', 'info', 'debug'], 'info', 'custom', 'log verbosity', {
+        aliases: { warning: 'warn' },
+      }),
+    ),
+    directory: acts(stringKey('', 'server', 'log folder; empty = /var/log/dcv')),
     rotate: integerKey(10, 'server', 'rotated log files kept; 0 = delete old ones', { min: 0 }),
     'max-file-size': integerKey(0, 'server', 'MB before a log rotates; 0 = only at restart', {
       min: 0,
@@ -355,10 +368,12 @@ export const dcvSchema = {
     }),
   },
   license: {
-    'license-file': stringKey(
-      '',
-      'session',
-      'license files (and PORT@HOST servers), :-separated, tried in order; empty = default file',
+    'license-file': acts(
+      stringKey(
+        '',
+        'session',
+        'license files (and PORT@HOST servers), :-separated, tried in order; empty = default file',
+      ),
     ),
   },
   clipboard: {
@@ -381,6 +396,10 @@ export const dcvSchema = {
     'enable-relative-mouse': booleanKey(true, 'session', 'relative mouse mode'),
     'enable-stylus': booleanKey(true, 'session', 'stylus input'),
     'enable-touch': booleanKey(true, 'session', 'touch input'),
+    'mouse-wheel-sensitivity': integerKey(0, 'session', 'mouse wheel sensitivity', {
+      since: '2024.0',
+      unverified: true,
+    }),
   },
   audio: {
     'avsync-support': enumKey(
@@ -425,7 +444,7 @@ export type DcvSchema = typeof dcvSchema;
 export type SectionName = keyof DcvSchema;
 
 /** Sections DCV has whose keys the reference does not list: their keys are reported as not modelled, not as typos. */
-export const unmodelledSections: ReadonlySet<string> = new Set(['extensions', 'webauthn']);
+export const unmodelledSections: ReadonlySet<string> = new Set(['extensions', 'webauthn', 'metrics']);
 
 export function isSectionName(name: string): name is SectionName {
   return Object.prototype.hasOwnProperty.call(dcvSchema, name);

@@ -3,9 +3,13 @@
 import { parseGVariant, printGVariant, quoteGVariantString, type GVariantValue } from './gvariant.js';
 import { MISSING, type AnyKeySpec, type HeadLayout, type HttpHeader, type Resolution } from './key-spec.js';
 
-/** A value as stored: text (dcv.conf, REG_SZ) or a REG_DWORD number. */
+/**
+ * A value as stored: text (dcv.conf, or a REG_SZ with `sz`) or a REG_DWORD number. DCV stores a plain string
+ * in a REG_SZ as it is, without GVariant quotes or escapes, so `sz` text of a string key is taken literally.
+ */
 export type RawValue =
-  { readonly kind: 'text'; readonly text: string } | { readonly kind: 'dword'; readonly value: number };
+  | { readonly kind: 'text'; readonly text: string; readonly sz?: true }
+  | { readonly kind: 'dword'; readonly value: number };
 
 export type DecodeResult =
   | { readonly ok: true; readonly value: unknown; readonly warning?: string }
@@ -61,10 +65,10 @@ function normalizeEnum(spec: AnyKeySpec, s: string): string {
   return spec.aliases?.[lower] ?? (spec.values?.includes(lower) ? lower : s);
 }
 
-// Hints for the non-GVariant spellings seen in real files (`3840x2160`, `2560, 1440`).
-function resolutionHint(text: string): string {
+// The non-GVariant spellings real files use and DCV runs with (`3840x2160`, `2560, 1440`): `[width, height]`.
+function looseResolution(text: string): [number, number] | undefined {
   const m = /^\(?\s*(\d+)\s*[xX,*]\s*(\d+)\s*\)?$/.exec(text);
-  return m ? `; write (${m[1]}, ${m[2]})` : '';
+  return m ? [Number(m[1]), Number(m[2])] : undefined;
 }
 
 /** Decodes text from dcv.conf or a REG_SZ. String keys take unparsable text as the raw string, as DCV files do. */
@@ -102,14 +106,13 @@ export function decodeText(spec: AnyKeySpec, text: string): DecodeResult {
       }
       return { ok: false, message: `${describeText(text)} is not a list of strings (${parsed.message})` };
     }
-    case 'resolution':
-      if (!parsed.ok || (parsed.value.kind !== 'tuple' && parsed.value.kind !== 'array')) {
-        return {
-          ok: false,
-          message: `${describeText(text)} is not a (width, height) pair${resolutionHint(text)}`,
-        };
-      }
-      return validate(spec, toPlain(parsed.value));
+    case 'resolution': {
+      if (parsed.ok && (parsed.value.kind === 'tuple' || parsed.value.kind === 'array'))
+        return validate(spec, toPlain(parsed.value));
+      const loose = looseResolution(text);
+      if (loose !== undefined) return validate(spec, loose, `read as (${loose[0]}, ${loose[1]})`);
+      return { ok: false, message: `${describeText(text)} is not a (width, height) pair like (1920, 1080)` };
+    }
     case 'layout':
     case 'headers':
       if (!parsed.ok)
@@ -128,8 +131,26 @@ export function decodeDword(spec: AnyKeySpec, dword: number): DecodeResult {
   return { ok: false, message: `a REG_DWORD (${dword}) was given where a REG_SZ string is expected` };
 }
 
+/** A REG_SZ: a string key's text is the value itself (`C:\\Program Files\\…` keeps its backslashes). */
+export function decodeRegSz(spec: AnyKeySpec, text: string): DecodeResult {
+  if (spec.type === 'string') {
+    const quoted = /^(['"]).*\1$/s.test(text);
+    return validate(
+      spec,
+      text,
+      quoted
+        ? 'a REG_SZ is taken as it is: the quotes are part of the value (DCV stores strings unquoted)'
+        : undefined,
+    );
+  }
+  // No allowed word contains a quote, so a quoted one ('none') can only mean the word.
+  if (spec.type === 'enum') return validate(spec, normalizeEnum(spec, text.replace(/^(['"])(.*)\1$/s, '$2')));
+  return decodeText(spec, text);
+}
+
 export function decodeRaw(spec: AnyKeySpec, raw: RawValue): DecodeResult {
-  return raw.kind === 'text' ? decodeText(spec, raw.text) : decodeDword(spec, raw.value);
+  if (raw.kind === 'dword') return decodeDword(spec, raw.value);
+  return raw.sz === true ? decodeRegSz(spec, raw.text) : decodeText(spec, raw.text);
 }
 
 function layoutTree(heads: readonly HeadLayout[]): GVariantValue {
@@ -192,7 +213,7 @@ export function encodeRegistry(spec: AnyKeySpec, value: unknown): RawValue {
       return { kind: 'dword', value: (value as number) >>> 0 };
     case 'string':
     case 'enum':
-      return { kind: 'text', text: value as string };
+      return { kind: 'text', text: value as string, sz: true };
     default:
       return { kind: 'text', text: encodeGVariant(spec, value) };
   }

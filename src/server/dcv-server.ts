@@ -23,6 +23,7 @@ import type { SessionMedia } from './viewer/session-media.js';
 import { openSessionMedia } from './viewer/session-media-x11.js';
 import { chooseH264Encoder, type H264EncoderKind } from '../codec/h264-encoder-choice.js';
 import { admitSession, evaluateLicense, licenseRefusal, type LicenseStatus } from './license-gate.js';
+import { SessionAgents } from './session-agents.js';
 
 export interface DcvServerOptions {
   /** Echo the log to stderr (foreground runs). */
@@ -57,6 +58,8 @@ export class DcvServer {
   private encoder: Promise<H264EncoderKind> | null = null;
   /** SHA-256 of the web endpoint's certificate (`dcv list-endpoints`). */
   private certificateFingerprint: string | null = null;
+  /** Each session's agent (clipboard, file storage), run as the owner. */
+  readonly agents: SessionAgents;
 
   private constructor(
     readonly paths: HostPaths,
@@ -64,7 +67,9 @@ export class DcvServer {
     readonly log: Logger,
     readonly sessions: SessionTable,
     private control: ControlSocketServer | null,
-  ) {}
+  ) {
+    this.agents = new SessionAgents(config, paths.runDir, config.log.directory || paths.logDir, log.child('agent'));
+  }
 
   static async start(paths: HostPaths, options: DcvServerOptions): Promise<DcvServer> {
     const { config, warnings } = readServerConfig(paths.configFile);
@@ -76,10 +81,10 @@ export class DcvServer {
     const log = new Logger(`${logDir}/server.log`, parseLogLevel(config.log.level), options.echoLog);
     const sessionLog = log.child('session');
     const sessions = new SessionTable(sessionSettings(config, paths), {
-      created: (s) =>
-        sessionLog.info(
-          `Session '${s.id}' created (owner:${s.owner} type:${s.type} display:${s.x11Display})`,
-        ),
+      created: (s) => {
+        sessionLog.info(`Session '${s.id}' created (owner:${s.owner} type:${s.type} display:${s.x11Display})`);
+        server.agents.start(s);
+      },
       ended: (s, reason) => {
         sessionLog.info(`Session '${s.id}' ended: ${reason}`);
         server.sessionEnded(s);
@@ -188,6 +193,7 @@ export class DcvServer {
 
   private sessionEnded(s: Session): void {
     this.viewers?.sessionEnded(s.id);
+    void this.agents.stop(s.id);
     const m = this.media.get(s.id);
     this.media.delete(s.id);
     void m?.then((media) => media.dispose()).catch(() => undefined);
@@ -268,6 +274,7 @@ export class DcvServer {
       await this.control?.close();
       await this.web?.close();
       await this.sessions.closeAll();
+      await this.agents.stopAll();
       await Promise.all(
         [...this.media.values()].map((m) => m.then((x) => x.dispose()).catch(() => undefined)),
       );

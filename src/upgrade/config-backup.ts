@@ -4,7 +4,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { licenseFileEntries, loadConfigFile } from '../config/index.js';
+import { licenseFileEntries, type ConfigEntry } from '../config/index.js';
+import { readConfigFile } from '../host/dcv-conf-file.js';
 import { DcvError } from '../errors.js';
 import { resolveHostPath, type HostPaths } from '../host-paths.js';
 import { writeFileDurably } from '../host/durable-file.js';
@@ -55,10 +56,9 @@ function filesUnder(dir: string, out: string[]): void {
 export function configurationFiles(paths: HostPaths): { present: string[]; absent: string[] } {
   const found: string[] = [];
   filesUnder(paths.etcDir, found);
-  let entries: ReturnType<typeof loadConfigFile>['entries'] = [];
+  let entries: readonly ConfigEntry[] = [];
   try {
-    if (existsSync(paths.configFile))
-      entries = loadConfigFile(readFileSync(paths.configFile), paths.configFile).entries;
+    entries = readConfigFile(paths.configFile, 'defaults').entries;
   } catch {
     // An unparsable dcv.conf is still backed up (it is under /etc/dcv); only the files it names are unknown.
   }

@@ -4,8 +4,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { loadDcvConf } from '../config/index.js';
 import { DcvError, type ErrorCode } from '../errors.js';
+import { readConfigFile } from '../host/dcv-conf-file.js';
 import type { HostPaths } from '../host-paths.js';
 import type { SessionDescription } from '../control/contract.js';
 import { evaluateLicense } from '../server/license-gate.js';
@@ -72,8 +72,7 @@ function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ co
 }
 
 function licenseSetting(paths: HostPaths): string {
-  if (!existsSync(paths.configFile)) return '';
-  return loadDcvConf(readFileSync(paths.configFile, 'utf8'), paths.configFile).config.license['license-file'];
+  return readConfigFile(paths.configFile, 'defaults').config.license['license-file'];
 }
 
 async function licenseCheck(paths: HostPaths, version: string): Promise<Check> {

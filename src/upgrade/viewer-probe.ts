@@ -1,8 +1,7 @@
 // Whether a started server accepts viewers: an HTTPS request to the first [connectivity] web endpoint gets an
 // answer. The control socket answers a moment before the web endpoint listens, and downtime ends only here.
-import { existsSync, readFileSync } from 'node:fs';
 import https from 'node:https';
-import { loadDcvConf } from '../config/index.js';
+import { readConfigFile } from '../host/dcv-conf-file.js';
 import { DcvError } from '../errors.js';
 import type { HostPaths } from '../host-paths.js';
 import { formatHostPort, parseListenEndpoint } from '../config/listen-endpoint.js';
@@ -11,8 +10,7 @@ const PROBE_TIMEOUT_MS = 15_000;
 
 /** host:port a viewer on this host would use for the first listen endpoint (a wildcard means loopback). */
 export function viewerAddress(paths: HostPaths): { host: string; port: number; path: string } {
-  const text = existsSync(paths.configFile) ? readFileSync(paths.configFile, 'utf8') : '';
-  const c = loadDcvConf(text, paths.configFile).config.connectivity;
+  const c = readConfigFile(paths.configFile, 'defaults').config.connectivity;
   const { host, port } = parseListenEndpoint(c['web-listen-endpoints'][0] ?? '0.0.0.0', c['web-port']);
   const loopback = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
   return { host: loopback, port, path: c['web-url-path'] || '/' };

@@ -23,7 +23,7 @@ import {
   type ServerHello,
 } from '../../src/protocol/index.js';
 import { SERVER_VERSION } from '../../src/version/current.js';
-import { dcv, dcvserver, ensureUser, makeDcvRoot, removeDcvRoot, sleep, waitFor, writeInit, type TestUser } from './harness.js';
+import { dcv, dcvserver, ensureSystemFile, ensureUser, makeDcvRoot, removeDcvRoot, sleep, waitFor, writeInit, type TestUser } from './harness.js';
 
 const FAILED_PASSWORD = 'Authentication failed: the user name or password is not correct.';
 const FAILED_TOKEN = 'Authentication failed: the authentication token was not accepted.';
@@ -40,7 +40,7 @@ async function freePort(): Promise<number> {
 
 /** Installs the PAM service DCV packages install, unless the host already has one. */
 function ensurePamService(): void {
-  if (!existsSync(PAM_FILE)) writeFileSync(PAM_FILE, '# opendcv viewers (docs/security.md)\n@include common-auth\n@include common-account\n');
+  ensureSystemFile(PAM_FILE, '# opendcv viewers (docs/security.md)\n@include common-auth\n@include common-account\n');
 }
 
 function setPassword(user: TestUser, password: string): void {
@@ -339,11 +339,19 @@ virtual-session-default-layout=[{'w':<640>, 'h':<480>, 'x':<0>, 'y':<0>}]
     assert.equal(own.code, 0, own.stderr);
     assert.match(own.stdout, /^audio-in audio-out clipboard-copy clipboard-paste display /);
 
+    // A feature name this opendcv does not know is a warning with file:line; the rest of the file applies.
     const typo = join(root, 'typo.perm');
-    writeFileSync(typo, '[permissions]\n%owner% allow builtin\ndcvauth-bob deny keybaord\n');
-    const refused = await dcv(root, ['set-permissions', '--session', 'dcvauth-a', '--file', typo]);
+    writeFileSync(typo, '[permissions]\n%owner% allow builtin webauthn-redirection\ndcvauth-bob deny keybaord\n');
+    const warned = await dcv(root, ['set-permissions', '--session', 'dcvauth-a', '--file', typo]);
+    assert.equal(warned.code, 0, warned.stderr);
+    assert.equal(warned.stderr, `${typo}:3: warning: unknown permission feature 'keybaord', ignored (not one DCV or this opendcv knows)\n`);
+    const after = await dcv(root, ['get-permissions', '--session', 'dcvauth-a', '--user', alice.name], alice);
+    assert.match(after.stdout, / webauthn-redirection webcam\n$/);
+    const bad = join(root, 'bad.perm');
+    writeFileSync(bad, '[permissions]\n%owner% allow builtin\ndcvauth-bob maybe display\n');
+    const refused = await dcv(root, ['set-permissions', '--session', 'dcvauth-a', '--file', bad]);
     assert.equal(refused.code, 2);
-    assert.match(refused.stderr, new RegExp(`^${typo}:3: 'keybaord' is neither a feature nor an alias`));
+    assert.match(refused.stderr, new RegExp(`^${bad}:3: 'maybe' is not a rule`));
     const both = await dcv(root, ['set-permissions', '--session', 'dcvauth-a', '--none', '--reset-builtin']);
     assert.equal(both.code, 2);
     const unreadable = await dcv(root, ['create-session', '--permissions-file', '/etc/shadow', 'dcvauth-x'], carol);

@@ -1,6 +1,5 @@
 // What dcvserver answers on its control socket: one handler per method of the contract
 // (src/control/contract.ts), each given the caller the kernel vouched for and params already checked.
-import { captureDisplayScreenshot, captureScreenshot } from '../../codec/screenshot.js';
 import type { ControlHandlers } from '../../control/channel.js';
 import type { EndpointsDescription, SessionDescription } from '../../control/contract.js';
 import { DcvError } from '../../errors.js';
@@ -9,6 +8,7 @@ import type { Session } from '../../session/session.js';
 import { SERVER_VERSION } from '../../version/current.js';
 import type { LicenseStatus } from '../license-gate.js';
 import type { Logger } from '../logger.js';
+import { sessionScreenshot } from '../session-screenshot.js';
 import type { ViewerHub } from '../viewer/viewer-hub.js';
 import { getPermissions, setPermissions } from './permission-requests.js';
 
@@ -73,14 +73,7 @@ export function controlHandlers(server: ControlServices): ControlHandlers<Caller
     },
 
     'get-screenshot': async (caller, { id, format = 'png', maxWidth, maxHeight }) => {
-      const s = sessions.get(caller, id);
-      const options = { maxWidth, maxHeight, format };
-      const head = s.layout()[0] ?? { width: 1920, height: 1080 };
-      // A virtual session's framebuffer is read directly; a console display is grabbed through X11.
-      const image =
-        s.framebufferPath !== null
-          ? await captureScreenshot(s.framebufferPath, options)
-          : await captureDisplayScreenshot(s.x11Display, s.x11Authority, head, options);
+      const image = await sessionScreenshot(sessions.get(caller, id), { maxWidth, maxHeight, format });
       return { format, data: image.toString('base64') };
     },
 

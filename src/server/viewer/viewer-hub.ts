@@ -80,7 +80,7 @@ export class ViewerHub implements ViewerHost {
       return notFound;
     }
     const license = await this.deps.licenseRefusal();
-    if (license !== null) return { closeCode: CloseCode.PermissionDenied, reason: license.message };
+    if (license !== null) return { closeCode: CloseCode.LicenseRefused, reason: license.message };
     const limit = session.maxConcurrentClients >= 0 ? session.maxConcurrentClients : config['session-management']['max-concurrent-clients'];
     const current = this.forSession(session.id);
     if (limit >= 0 && current.length >= limit) {

@@ -12,10 +12,12 @@ import type { DcvConfig } from '../../config/index.js';
 import { DcvError } from '../../errors.js';
 import { formatHostPort, parseListenEndpoint } from '../../config/listen-endpoint.js';
 import { MAX_CLIENT_MESSAGE_BYTES } from '../../protocol/index.js';
+import type { Session } from '../../session/session.js';
 import type { SessionTable } from '../../session/session-table.js';
 import type { Logger } from '../logger.js';
 import type { TlsIdentity } from '../tls-identity.js';
 import type { ViewerHub } from './viewer-hub.js';
+import { sessionScreenshot } from '../session-screenshot.js';
 
 export const WEB_ROOT = fileURLToPath(new URL('../../../web/', import.meta.url));
 
@@ -28,6 +30,10 @@ const CONTENT_TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.svg': 'image/svg+xml',
 };
+
+/** The session list's thumbnails: small, and taken again at most this often per session. */
+const THUMBNAIL = { maxWidth: 320, maxHeight: 200, format: 'jpeg' } as const;
+const THUMBNAIL_MAX_AGE_MS = 5000;
 
 /** A login is two short strings; anything longer is not one. */
 const LOGIN_BODY_LIMIT = 8 * 1024;
@@ -70,6 +76,8 @@ export class WebEndpoint {
   private readonly prefix: string;
   private readonly hostRegex: RegExp;
   private readonly originRegex: RegExp;
+  /** Recent thumbnails by session id, so a page that refreshes its list does not run ffmpeg each time. */
+  private readonly thumbnails = new Map<string, { at: number; image: Promise<Buffer> }>();
   /** Every address and port it listens on (an IPv6 `::` the host lacks is left out). */
   readonly listening: { readonly host: string; readonly port: number }[] = [];
 
@@ -176,12 +184,21 @@ export class WebEndpoint {
       void this.login(req, res);
       return;
     }
+    if (rest === 'api/logout') {
+      this.logout(req, res);
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;
     }
     if (rest === 'api/sessions') {
       this.sessionList(req, res);
+      return;
+    }
+    const thumbnail = /^api\/sessions\/([^/]+)\/thumbnail$/.exec(rest);
+    if (thumbnail !== null) {
+      void this.thumbnail(req, res, decodeURIComponent(thumbnail[1]!));
       return;
     }
     if (`${url.pathname}/` === this.prefix) {
@@ -204,21 +221,74 @@ export class WebEndpoint {
    */
   private sessionList(req: IncomingMessage, res: ServerResponse): void {
     const json = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
+    const visible = this.visibleSessions(req, res);
+    if (visible === null) return;
+    const list = visible.map((s) => ({
+      id: s.id,
+      name: s.name ?? '',
+      owner: s.owner,
+      type: s.type,
+      creationTime: s.creationTime.toISOString(),
+      connections: this.deps.viewers.forSession(s.id).length,
+    }));
+    res.writeHead(200, json).end(req.method === 'HEAD' ? undefined : JSON.stringify(list));
+  }
+
+  /**
+   * The sessions this request may see: those whose `display` the viewer is granted (with authentication
+   * 'none' all of them, every viewer acting as each session's owner); null after answering 401.
+   */
+  private visibleSessions(req: IncomingMessage, res: ServerResponse): Session[] | null {
     const { auth, access } = this.deps.viewers;
     const all = this.deps.sessions.all();
-    let visible = all;
-    if (auth.mode !== 'none') {
-      const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-      const user = bearer === null ? null : auth.tickets.redeem(bearer[1]!);
-      if (user === null) {
-        res.writeHead(401, { ...json, 'WWW-Authenticate': 'Bearer realm="opendcv"' });
-        res.end(JSON.stringify({ error: 'Log in first.', login: auth.mode === 'system' ? 'password' : 'token' }));
-        return;
-      }
-      visible = all.filter((s) => access.grantsSync(s, user).has('display'));
+    if (auth.mode === 'none') return all;
+    const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    const user = bearer === null ? null : auth.tickets.redeem(bearer[1]!);
+    if (user === null) {
+      res.writeHead(401, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'WWW-Authenticate': 'Bearer realm="opendcv"' });
+      res.end(JSON.stringify({ error: 'Log in first.', login: auth.mode === 'system' ? 'password' : 'token' }));
+      return null;
     }
-    const list = visible.map((s) => ({ id: s.id, name: s.name ?? '', owner: s.owner }));
-    res.writeHead(200, json).end(req.method === 'HEAD' ? undefined : JSON.stringify(list));
+    return all.filter((s) => access.grantsSync(s, user).has('display'));
+  }
+
+  /** GET api/sessions/ID/thumbnail: a small JPEG of the screen, for a session the viewer may see. */
+  private async thumbnail(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+    const visible = this.visibleSessions(req, res);
+    if (visible === null) return;
+    const session = visible.find((s) => s.id === id);
+    if (session === undefined) {
+      res.writeHead(404).end('Not found\n');
+      return;
+    }
+    const now = Date.now();
+    for (const [k, v] of this.thumbnails) if (now - v.at > THUMBNAIL_MAX_AGE_MS) this.thumbnails.delete(k);
+    let cached = this.thumbnails.get(id);
+    if (cached === undefined || now - cached.at > THUMBNAIL_MAX_AGE_MS) {
+      cached = { at: now, image: sessionScreenshot(session, THUMBNAIL) };
+      cached.image.catch(() => this.thumbnails.delete(id));
+      this.thumbnails.set(id, cached);
+    }
+    try {
+      const image = await cached.image;
+      res.writeHead(200, { 'Content-Type': 'image/jpeg', 'Cache-Control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : image);
+    } catch (e) {
+      this.deps.log.warn(`No thumbnail of session '${id}': ${(e as Error).message}`);
+      if (!res.headersSent) res.writeHead(503, { 'Cache-Control': 'no-store' }).end();
+    }
+  }
+
+  /** POST api/logout: the login token of the request stops working, here and in any ClientHello. */
+  private logout(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method !== 'POST') {
+      res.writeHead(405, { Allow: 'POST' }).end();
+      return;
+    }
+    const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    if (bearer !== null) this.deps.viewers.auth.tickets.revoke(bearer[1]!);
+    req.resume();
+    res.writeHead(204, { 'Cache-Control': 'no-store' }).end();
   }
 
   /**
