@@ -19,7 +19,7 @@ function cursorImage(c: CursorShape): CursorImage {
   // X allows a hotspot on the image's far edge; the protocol wants it on a pixel of the image.
   const clamp = (v: number, size: number): number => Math.min(Math.max(0, v), Math.max(0, size - 1));
   return {
-    id: c.serial,
+    cursorId: c.serial,
     hotspotX: clamp(c.hotX, c.width),
     hotspotY: clamp(c.hotY, c.height),
     width: c.width,

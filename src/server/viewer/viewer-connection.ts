@@ -252,7 +252,7 @@ export class ViewerConnection implements MediaSink {
     this.send({ type: 'lossless-rect', ...patch });
   }
   cursorShape(c: CursorImage): void {
-    this.send({ type: 'cursor-shape', cursorId: c.id, hotspotX: c.hotspotX, hotspotY: c.hotspotY, width: c.width, height: c.height, rgba: c.rgba });
+    this.send({ type: 'cursor-shape', ...c });
   }
   cursorPosition(x: number, y: number): void {
     this.send({ type: 'cursor-position', x, y });
