@@ -55,6 +55,21 @@ export const CONTROL_PARAMS = {
     id: sessionId,
     name: z.string({ error: 'A name (or null, for none) is required.' }).nullable(),
   }),
+  'set-display-layout': z.object({
+    id: sessionId,
+    heads: z
+      .array(
+        z.object({
+          width: z.number().int().min(1).max(65535),
+          height: z.number().int().min(1).max(65535),
+          x: z.number().int().min(-65535).max(65535),
+          y: z.number().int().min(-65535).max(65535),
+        }),
+        { error: 'A display layout is a list of heads {width, height, x, y} in whole pixels.' },
+      )
+      .min(1, 'A display layout has at least one head.')
+      .max(64, 'A display layout has at most 64 heads.'),
+  }),
   'reload-licenses': none,
   'list-endpoints': none,
 } as const;
@@ -84,6 +99,7 @@ export interface ControlResults {
   'get-permissions': PermissionsDescription;
   'set-permissions': null;
   'set-name': null;
+  'set-display-layout': null;
   'reload-licenses': { usable: boolean; reason: string };
   'list-endpoints': EndpointsDescription;
 }

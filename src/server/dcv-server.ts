@@ -1,11 +1,21 @@
 // dcvserver itself: reads the configuration, claims the pid file, owns the session table and the control
 // socket, and on stop disposes that one tree so nothing it started is left running.
 import { X509Certificate } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureRootDirectory, removeSessionDirectory } from '../host/root-files.js';
 import { collectPermissionSources } from '../config/permissions-file.js';
 import { DcvError } from '../errors.js';
 import type { HostPaths } from '../host-paths.js';
-import type { DcvConfig } from '../config/index.js';
+import type { DcvConfig, HeadLayout } from '../config/index.js';
+import {
+  checkLayout,
+  formatLayout,
+  normalizeLayout,
+  type DisplayHead,
+  type LayoutLimits,
+  type LayoutRequester,
+} from '../display/display-layout.js';
 import { SERVER_VERSION } from '../version/current.js';
 import { SessionTable, type Caller, type SessionSettings } from '../session/session-table.js';
 import type { Session } from '../session/session.js';
@@ -32,12 +42,16 @@ export interface DcvServerOptions {
 
 export function sessionSettings(config: DcvConfig, paths: HostPaths): SessionSettings {
   const sm = config['session-management'];
-  const head = sm['virtual-session-default-layout'][0];
+  const heads = (layout: readonly HeadLayout[]): DisplayHead[] =>
+    layout.length === 0
+      ? []
+      : normalizeLayout(layout.map((h) => ({ width: h.w, height: h.h, x: h.x, y: h.y })));
+  const virtualLayout = heads(sm['virtual-session-default-layout']);
   return {
     defaultInit: sm['virtual-session-init'],
     sourceProfile: sm['virtual-session-source-profile'],
-    width: head?.w ?? 1920,
-    height: head?.h ?? 1080,
+    defaultLayout: virtualLayout.length > 0 ? virtualLayout : [{ width: 1920, height: 1080, x: 0, y: 0 }],
+    consoleDefaultLayout: heads(config.display['console-session-default-layout']),
     maxConcurrentSessions: sm['max-concurrent-sessions'],
     maxSessionsPerUser: sm['max-sessions-per-user'],
     consoleDisplay: sm['console-session-display'],
@@ -46,6 +60,20 @@ export function sessionSettings(config: DcvConfig, paths: HostPaths): SessionSet
     runDir: paths.sessionsRunDir,
     logDir: config.log.directory || paths.logDir,
   };
+}
+
+/** Removes every entry of the sessions directory (no session runs before the server), saying what it did. */
+async function removeLeftoverSessionDirectories(dir: string, log: Logger): Promise<void> {
+  for (const name of readdirSync(dir)) {
+    try {
+      await removeSessionDirectory(join(dir, name));
+      log.info(
+        `Removed the directory of session '${name}', left by an earlier run that did not stop cleanly`,
+      );
+    } catch (e) {
+      log.error(`Cannot remove ${join(dir, name)}, left by an earlier run: ${(e as Error).message}`);
+    }
+  }
 }
 
 export class DcvServer {
@@ -73,12 +101,15 @@ export class DcvServer {
 
   static async start(paths: HostPaths, options: DcvServerOptions): Promise<DcvServer> {
     const { config, warnings } = readServerConfig(paths.configFile);
-    mkdirSync(paths.runDir, { recursive: true, mode: 0o755 });
-    mkdirSync(paths.sessionsRunDir, { recursive: true, mode: 0o755 });
+    // Root creates files in these; they must be root's alone, or a user could swap what root opens there.
+    ensureRootDirectory(paths.runDir);
+    ensureRootDirectory(paths.sessionsRunDir);
     const logDir = config.log.directory || paths.logDir;
-    mkdirSync(logDir, { recursive: true, mode: 0o755 });
+    ensureRootDirectory(logDir);
     claimPidFile(paths.pidFile);
     const log = new Logger(`${logDir}/server.log`, parseLogLevel(config.log.level), options.echoLog);
+    // What an earlier server that was killed left behind (its sessions died with it): removed the safe way.
+    await removeLeftoverSessionDirectories(paths.sessionsRunDir, log);
     const sessionLog = log.child('session');
     const sessions = new SessionTable(sessionSettings(config, paths), {
       created: (s) => {
@@ -113,6 +144,7 @@ export class DcvServer {
           describe: (s) => server.describe(s),
           checkLicense: () => server.checkLicense(),
           endpoints: () => server.endpoints(),
+          setLayout: (s, heads, who) => server.setLayout(s, heads, who),
         }),
         (e) => log.error(`control socket: ${(e as Error).stack ?? String(e)}`),
       );
@@ -265,6 +297,32 @@ export class DcvServer {
         },
       ],
     });
+  }
+
+  /**
+   * The [display] limits as dcv.conf says now: DCV re-reads them at every layout request. A dcv.conf that
+   * no longer loads keeps the limits the server started with (its start already reported any problem).
+   */
+  layoutLimits(): LayoutLimits {
+    let display = this.config.display;
+    try {
+      display = readServerConfig(this.paths.configFile).config.display;
+    } catch (e) {
+      this.log.warn(`display limits: keeping the ones read at start (${(e as Error).message})`);
+    }
+    return {
+      maxHeadResolution: display['max-head-resolution'],
+      minHeadResolution: display['min-head-resolution'],
+      webClientMaxHeadResolution: display['web-client-max-head-resolution'],
+      maxNumHeads: display['max-num-heads'],
+      maxLayoutArea: display['max-layout-area'],
+    };
+  }
+
+  /** Checks `heads` against the limits (LAYOUT_REFUSED names the one broken), then puts them on the screen. */
+  async setLayout(s: Session, heads: readonly DisplayHead[], who: LayoutRequester): Promise<void> {
+    checkLayout(heads, this.layoutLimits(), who);
+    await s.setLayout(normalizeLayout(heads));
   }
 
   /** Disposes everything: sessions (and their processes), the control socket, the pid file, the log. */

@@ -2,6 +2,7 @@
 // (src/control/contract.ts), each given the caller the kernel vouched for and params already checked.
 import type { ControlHandlers } from '../../control/channel.js';
 import type { EndpointsDescription, SessionDescription } from '../../control/contract.js';
+import { formatLayout, type DisplayHead, type LayoutRequester } from '../../display/display-layout.js';
 import { DcvError } from '../../errors.js';
 import { isAdministrator, type Caller, type SessionTable } from '../../session/session-table.js';
 import type { Session } from '../../session/session.js';
@@ -21,6 +22,7 @@ export interface ControlServices {
   describe(s: Session): SessionDescription;
   checkLicense(): Promise<LicenseStatus>;
   endpoints(): EndpointsDescription;
+  setLayout(s: Session, heads: readonly DisplayHead[], who: LayoutRequester): Promise<void>;
 }
 
 export function controlHandlers(server: ControlServices): ControlHandlers<Caller> {
@@ -81,6 +83,15 @@ export function controlHandlers(server: ControlServices): ControlHandlers<Caller
       const s = sessions.rename(caller, id, name);
       const named = name === null ? 'has no name now' : `is now named '${name}'`;
       log.info(`Session '${s.id}' ${named} (by ${by(caller)})`);
+      return null;
+    },
+
+    'set-display-layout': async (caller, { id, heads }) => {
+      const s = sessions.get(caller, id);
+      if (!isAdministrator(caller) && s.owner !== caller.name)
+        throw new DcvError('PERMISSION_DENIED', `Only root or the owner of '${s.id}' may set its display layout.`);
+      await server.setLayout(s, heads, 'administrator');
+      log.info(`Session '${s.id}' display layout ${formatLayout(s.layout())} (by ${by(caller)})`);
       return null;
     },
 
