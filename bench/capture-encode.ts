@@ -9,6 +9,7 @@ import { startTestXvfb, killAndWait } from '../src/display/test-xvfb.js';
 import { SessionStreamer, type VideoFrame } from '../src/codec/session-streamer.js';
 import { cpuTicks } from '../src/host/proc-stat.js';
 import { percentile } from './percentile.js';
+import { maxFrameRate } from '../src/config/frame-rate.js';
 
 const W = 1920;
 const H = 1080;
@@ -126,7 +127,7 @@ async function run(targetFps: number, seconds: number): Promise<void> {
     display: x.display,
     authFile: x.authFile,
     framebufferPath: x.fbPath,
-    targetFps,
+    maxFps: maxFrameRate(targetFps),
   });
   const latencies: number[] = [];
   let frames = 0;

@@ -181,12 +181,11 @@ export const getConfig: CliCommand = {
     'Prints dcv.conf syntax. With --all or a section, keys the file does not set are shown commented out\n' +
     'with their default; with --key, just the value.',
   async run(args, io) {
-    const { values: v } = parseOptions(
-      'get-config',
-      args,
-      { all: { type: 'boolean' }, section: { type: 'string' }, key: { type: 'string' } },
-      { min: 0, max: 0, names: '' },
-    );
+    const { values: v } = parseOptions('get-config', args, {
+      all: { type: 'boolean' },
+      section: { type: 'string' },
+      key: { type: 'string' },
+    });
     if (
       (v['all'] === true) === (v['section'] !== undefined) ||
       (v['all'] === true && v['key'] !== undefined)

@@ -20,7 +20,7 @@ import {
 import { SERVER_VERSION } from '../version/current.js';
 import { parseVersion } from '../version/version.js';
 import type { CliCommand, CliIo } from './command.js';
-import { callServer } from './control-client.js';
+import { callServer } from '../server/control/control-socket.js';
 import { parseOptions, requiredOption } from './parse-options.js';
 
 /** `[license] license-file` from dcv.conf; an absent dcv.conf means the default (empty). */
@@ -116,12 +116,10 @@ const showCommand: CliCommand = {
   summary: 'Show the installed license: what it allows, days left, whether it serves this server',
   usage: 'dcv license show [--file FILE] [--json]',
   async run(args, io) {
-    const { values } = parseOptions(
-      'license show',
-      args,
-      { file: { type: 'string' }, json: { type: 'boolean', short: 'j' } },
-      { min: 0, max: 0, names: '' },
-    );
+    const { values } = parseOptions('license show', args, {
+      file: { type: 'string' },
+      json: { type: 'boolean', short: 'j' },
+    });
     const file = values['file'] as string | undefined;
     const now = new Date();
     const { setting, status: s } = await status(io, SERVER_VERSION, file);
@@ -152,12 +150,10 @@ const checkCommand: CliCommand = {
   summary: 'Exit 0 if the license would serve a version (default: this one), else say what to request',
   usage: 'dcv license check [--for-version VERSION] [--file FILE]',
   async run(args, io) {
-    const { values } = parseOptions(
-      'license check',
-      args,
-      { 'for-version': { type: 'string' }, file: { type: 'string' } },
-      { min: 0, max: 0, names: '' },
-    );
+    const { values } = parseOptions('license check', args, {
+      'for-version': { type: 'string' },
+      file: { type: 'string' },
+    });
     const version = parseVersion((values['for-version'] as string | undefined) ?? SERVER_VERSION);
     const { status: s } = await status(io, version.text, values['file'] as string | undefined);
     if (!s.usable) {
@@ -179,12 +175,10 @@ const keygenCommand: CliCommand = {
   summary: 'For license issuers: create an Ed25519 issuer key pair (NAME.key, NAME.pub)',
   usage: 'dcv license keygen --out-dir DIR [--name NAME]',
   async run(args, io) {
-    const { values } = parseOptions(
-      'license keygen',
-      args,
-      { 'out-dir': { type: 'string' }, name: { type: 'string' } },
-      { min: 0, max: 0, names: '' },
-    );
+    const { values } = parseOptions('license keygen', args, {
+      'out-dir': { type: 'string' },
+      name: { type: 'string' },
+    });
     const outDir = requiredOption('license keygen', 'out-dir', values['out-dir'], 'DIR');
     const name = (values['name'] as string | undefined) ?? 'license-issuer';
     const crypto = webCryptoEd25519();
@@ -217,24 +211,19 @@ const issueCommand: CliCommand = {
     '                         --max-sessions N|unlimited [--host HOSTNAME] [--issued YYYY-MM-DD] [--force] -o FILE',
   async run(args, io) {
     const opt = { type: 'string' } as const;
-    const { values } = parseOptions(
-      'license issue',
-      args,
-      {
-        key: opt,
-        licensee: opt,
-        version: opt,
-        expires: opt,
-        'max-sessions': opt,
-        host: opt,
-        issued: opt,
-        product: opt,
-        output: { type: 'string', short: 'o' },
-        force: { type: 'boolean' },
-      },
-      { min: 0, max: 0, names: '' },
-    );
-    const need = (n: string): string => requiredOption('license issue', n, values[n]);
+    const { values } = parseOptions('license issue', args, {
+      key: opt,
+      licensee: opt,
+      version: opt,
+      expires: opt,
+      'max-sessions': opt,
+      host: opt,
+      issued: opt,
+      product: opt,
+      output: { type: 'string', short: 'o' },
+      force: { type: 'boolean' },
+    });
+    const need = (n: keyof typeof values): string => requiredOption('license issue', n, values[n]);
     const keyPath = resolve(io.cwd, need('key'));
     const out = resolve(io.cwd, need('output'));
     const versionText = need('version');
@@ -320,8 +309,8 @@ const reloadCommand: CliCommand = {
   summary: 'Make the running server read its license files again now (root)',
   usage: 'dcv reload-licenses',
   async run(args, io) {
-    parseOptions('reload-licenses', args, {}, { min: 0, max: 0, names: '' });
-    const s = (await callServer(io, 'reload-licenses')) as { usable: boolean; reason: string };
+    parseOptions('reload-licenses', args, {});
+    const s = await callServer(io.paths.controlSocket, 'reload-licenses');
     io.out(`${s.reason}\n`);
     return s.usable ? 0 : errorCatalogue.LICENSE_INVALID.exitStatus;
   },

@@ -5,22 +5,48 @@ import { DcvError } from '../errors.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-export interface ParsedOptions {
-  readonly values: Readonly<Record<string, string | boolean | undefined>>;
-  readonly positionals: string[];
+/** How many positional arguments a command takes, and how its usage names them. */
+export interface PositionalSpec<N extends number = number> {
+  readonly min: N;
+  readonly max: number;
+  readonly names: string;
 }
 
-export function parseOptions(
+/** Most commands take options only. */
+export const NO_ARGUMENTS: PositionalSpec<0> = { min: 0, max: 0, names: '' };
+/** The session commands' one SESSION_ID. */
+export const SESSION_ID_ARGUMENT: PositionalSpec<1> = { min: 1, max: 1, names: 'SESSION_ID' };
+
+/** The positionals, as many strings as `min` guarantees (so `positionals[0]` needs no `!`). */
+type AtLeast<N extends number> = N extends 2
+  ? [string, string, ...string[]]
+  : N extends 1
+    ? [string, ...string[]]
+    : string[];
+
+type Parsed<O extends Options> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>
+>;
+
+export interface ParsedOptions<O extends Options = Options, N extends number = number> {
+  readonly values: Readonly<Parsed<O>['values']>;
+  readonly positionals: AtLeast<N>;
+}
+
+export function parseOptions<const O extends Options, N extends number = 0>(
   command: string,
   args: string[],
-  options: Options,
-  positionals: { min: number; max: number; names: string },
-): ParsedOptions {
-  let parsed: ReturnType<typeof parseArgs>;
+  options: O,
+  positionals: PositionalSpec<N> = NO_ARGUMENTS as PositionalSpec<N>,
+): ParsedOptions<O, N> {
+  let parsed: Parsed<O>;
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new DcvError('USAGE', `dcv ${command}: ${firstSentence((e as Error).message)} (see 'dcv ${command} --help').`);
+    throw new DcvError(
+      'USAGE',
+      `dcv ${command}: ${firstSentence((e as Error).message)} (see 'dcv ${command} --help').`,
+    );
   }
   const n = parsed.positionals.length;
   if (n < positionals.min || n > positionals.max) {
@@ -31,14 +57,26 @@ export function parseOptions(
         : `dcv ${command}: unexpected argument '${parsed.positionals[positionals.max]}' (see 'dcv ${command} --help').`,
     );
   }
-  return { values: parsed.values as ParsedOptions['values'], positionals: parsed.positionals };
+  // The count was just checked against `min`, which is what AtLeast<N> promises.
+  return { values: parsed.values, positionals: parsed.positionals as AtLeast<N> };
 }
 
 /** A whole number option, or a USAGE error naming the option. */
-export function integerOption(command: string, name: string, value: string | boolean | undefined): number | undefined {
+export function integerOption(command: string, name: string, value: string): number;
+export function integerOption(
+  command: string,
+  name: string,
+  value: string | boolean | undefined,
+): number | undefined;
+export function integerOption(
+  command: string,
+  name: string,
+  value: string | boolean | undefined,
+): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string') throw new DcvError('USAGE', `dcv ${command}: --${name} needs a value.`);
-  if (!/^-?\d+$/.test(value)) throw new DcvError('USAGE', `dcv ${command}: --${name} must be a whole number, not '${value}'.`);
+  if (!/^-?\d+$/.test(value))
+    throw new DcvError('USAGE', `dcv ${command}: --${name} must be a whole number, not '${value}'.`);
   return Number(value);
 }
 
@@ -60,7 +98,7 @@ export function requiredOption(
  */
 export function exactlyOneOption<K extends string>(
   command: string,
-  values: ParsedOptions['values'],
+  values: Readonly<Record<string, unknown>>,
   names: readonly K[],
   shown: string,
 ): K {

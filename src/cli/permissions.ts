@@ -14,10 +14,9 @@ import {
 } from '../config/permissions-file.js';
 import { readConfigFile } from '../host/dcv-conf-file.js';
 import type { CliCommand, CliIo } from './command.js';
-import { callServer } from './control-client.js';
+import { callServer } from '../server/control/control-socket.js';
 import { formatJsonGlib } from './json-glib.js';
 import { exactlyOneOption, parseOptions, requiredOption } from './parse-options.js';
-import type { PermissionsDescription } from '../server/control/permission-requests.js';
 
 /** The default permissions file dcvserver merges into every session: dcv.conf's, else /etc/dcv/default.perm. */
 export function defaultPermissionsFile(io: CliIo): string {
@@ -58,19 +57,22 @@ export const getPermissions: CliCommand = {
   summary: "Print a session's permissions (or one user's features in it)",
   usage: 'dcv get-permissions [-j|--json] [--user USER] --session SESSION_ID',
   async run(args, io) {
-    const { values: v } = parseOptions(
-      'get-permissions',
-      args,
-      { session: { type: 'string' }, user: { type: 'string' }, json: { type: 'boolean', short: 'j' } },
-      { min: 0, max: 0, names: '' },
-    );
+    const { values: v } = parseOptions('get-permissions', args, {
+      session: { type: 'string' },
+      user: { type: 'string' },
+      json: { type: 'boolean', short: 'j' },
+    });
     const id = requiredOption('get-permissions', 'session', v['session'], 'SESSION_ID');
-    const d = (await callServer(io, 'get-permissions', { id, user: v['user'] })) as PermissionsDescription;
+    const d = await callServer(io.paths.controlSocket, 'get-permissions', { id, user: v['user'] });
     if (v['json'] === true) io.out(`${formatJsonGlib(d)}\n`);
     else if (d.user !== undefined) io.out(`${d.features?.join(' ') ?? ''}\n`);
     else {
-      const merged = d['default-file-exists'] ? `merged after ${d['default-file']}` : `no ${d['default-file']}, nothing merged`;
-      io.out(`; Session '${d['session-id']}': ${d.source === 'builtin' ? 'built-in default' : 'custom'} permissions (${merged})\n${d.permissions}`);
+      const merged = d['default-file-exists']
+        ? `merged after ${d['default-file']}`
+        : `no ${d['default-file']}, nothing merged`;
+      io.out(
+        `; Session '${d['session-id']}': ${d.source === 'builtin' ? 'built-in default' : 'custom'} permissions (${merged})\n${d.permissions}`,
+      );
     }
     return 0;
   },
@@ -81,12 +83,12 @@ export const setPermissions: CliCommand = {
   summary: "Replace a running session's permissions",
   usage: 'dcv set-permissions --session SESSION_ID (--none | --reset-builtin | --file PATH)',
   async run(args, io) {
-    const { values: v } = parseOptions(
-      'set-permissions',
-      args,
-      { session: { type: 'string' }, none: { type: 'boolean' }, 'reset-builtin': { type: 'boolean' }, file: { type: 'string' } },
-      { min: 0, max: 0, names: '' },
-    );
+    const { values: v } = parseOptions('set-permissions', args, {
+      session: { type: 'string' },
+      none: { type: 'boolean' },
+      'reset-builtin': { type: 'boolean' },
+      file: { type: 'string' },
+    });
     const id = requiredOption('set-permissions', 'session', v['session'], 'SESSION_ID');
     const mode = exactlyOneOption(
       'set-permissions',
@@ -94,8 +96,13 @@ export const setPermissions: CliCommand = {
       ['none', 'reset-builtin', 'file'],
       '--none, --reset-builtin or --file PATH',
     );
-    const permissions = mode === 'file' ? readPermissionSources(io, String(v['file'])) : undefined;
-    await callServer(io, 'set-permissions', { id, mode, permissions });
+    await callServer(
+      io.paths.controlSocket,
+      'set-permissions',
+      mode === 'file'
+        ? { id, mode, permissions: readPermissionSources(io, String(v['file'])) }
+        : { id, mode },
+    );
     return 0;
   },
 };

@@ -5,16 +5,17 @@ import { resolve } from 'node:path';
 import { formatLayout, parseLayout } from '../display/display-layout.js';
 import { DcvError } from '../errors.js';
 import type { CliCommand, CliIo } from './command.js';
-import { callServer } from './control-client.js';
+import { callServer } from '../server/control/control-socket.js';
 import { formatJsonGlib } from './json-glib.js';
-import { exactlyOneOption, integerOption, parseOptions, requiredOption } from './parse-options.js';
+import {
+  exactlyOneOption,
+  integerOption,
+  parseOptions,
+  requiredOption,
+  SESSION_ID_ARGUMENT,
+} from './parse-options.js';
 import { readPermissionSources } from './permissions.js';
-import type {
-  ConnectionDescription,
-  EndpointsDescription,
-  ScreenshotResult,
-  SessionDescription,
-} from '../control/contract.js';
+import type { ConnectionDescription, SessionDescription } from '../control/contract.js';
 import { formatHostPort } from '../config/listen-endpoint.js';
 
 const json = { json: { type: 'boolean', short: 'j' } } as const;
@@ -77,7 +78,7 @@ export const createSession: CliCommand = {
         'permissions-file': { type: 'string' },
         gl: { type: 'string' },
       },
-      { min: 1, max: 1, names: 'SESSION_ID' },
+      SESSION_ID_ARGUMENT,
     );
     if (v['type'] !== undefined && v['type'] !== 'virtual' && v['type'] !== 'console') {
       throw new DcvError(
@@ -95,7 +96,7 @@ export const createSession: CliCommand = {
       throw new DcvError('USAGE', `dcv create-session: --gl must be 'on' or 'off', not '${String(v['gl'])}'.`);
     }
     const init = typeof v['init'] === 'string' ? resolve(io.cwd, v['init']) : undefined;
-    await callServer(io, 'create-session', {
+    await callServer(io.paths.controlSocket, 'create-session', {
       id: positionals[0],
       type: v['type'],
       owner: v['owner'] ?? v['user'],
@@ -121,8 +122,8 @@ export const listSessions: CliCommand = {
   summary: 'List the sessions you may see',
   usage: 'dcv list-sessions [-j|--json]',
   async run(args, io) {
-    const { values } = parseOptions('list-sessions', args, json, { min: 0, max: 0, names: '' });
-    const sessions = (await callServer(io, 'list-sessions')) as SessionDescription[];
+    const { values } = parseOptions('list-sessions', args, json);
+    const sessions = await callServer(io.paths.controlSocket, 'list-sessions');
     printList(io, values['json'] === true, sessions, sessionLine, 'There are no sessions available.');
     return 0;
   },
@@ -133,12 +134,8 @@ export const describeSession: CliCommand = {
   summary: 'Show one session in detail',
   usage: 'dcv describe-session [-j|--json] SESSION_ID',
   async run(args, io) {
-    const { values, positionals } = parseOptions('describe-session', args, json, {
-      min: 1,
-      max: 1,
-      names: 'SESSION_ID',
-    });
-    const s = (await callServer(io, 'describe-session', { id: positionals[0] })) as SessionDescription;
+    const { values, positionals } = parseOptions('describe-session', args, json, SESSION_ID_ARGUMENT);
+    const s = await callServer(io.paths.controlSocket, 'describe-session', { id: positionals[0] });
     io.out(values['json'] === true ? `${formatJsonGlib(s)}\n` : describeText(s));
     return 0;
   },
@@ -156,9 +153,12 @@ export const closeSession: CliCommand = {
       'close-session',
       args,
       { 'logout-user': { type: 'boolean' } },
-      { min: 1, max: 1, names: 'SESSION_ID' },
+      SESSION_ID_ARGUMENT,
     );
-    await callServer(io, 'close-session', { id: positionals[0], logoutUser: v['logout-user'] === true });
+    await callServer(io.paths.controlSocket, 'close-session', {
+      id: positionals[0],
+      logoutUser: v['logout-user'] === true,
+    });
     return 0;
   },
 };
@@ -172,14 +172,10 @@ export const listConnections: CliCommand = {
   summary: "List a session's viewers",
   usage: 'dcv list-connections [-j|--json] SESSION_ID',
   async run(args, io) {
-    const { values, positionals } = parseOptions('list-connections', args, json, {
-      min: 1,
-      max: 1,
-      names: 'SESSION_ID',
-    });
-    const list = (await callServer(io, 'list-connections', {
+    const { values, positionals } = parseOptions('list-connections', args, json, SESSION_ID_ARGUMENT);
+    const list = await callServer(io.paths.controlSocket, 'list-connections', {
       id: positionals[0],
-    })) as ConnectionDescription[];
+    });
     printList(io, values['json'] === true, list, connectionLine, 'There are no connections available.');
     return 0;
   },
@@ -197,7 +193,7 @@ export const closeConnection: CliCommand = {
       { min: 2, max: 2, names: 'SESSION_ID CONNECTION_ID' },
     );
     const connection = integerOption('close-connection', 'CONNECTION_ID', positionals[1]);
-    await callServer(io, 'close-connection', { id: positionals[0], connection });
+    await callServer(io.paths.controlSocket, 'close-connection', { id: positionals[0], connection });
     return 0;
   },
 };
@@ -219,7 +215,7 @@ export const getScreenshot: CliCommand = {
         primary: { type: 'boolean' },
         ...json,
       },
-      { min: 1, max: 1, names: 'SESSION_ID' },
+      SESSION_ID_ARGUMENT,
     );
     const output = typeof v['output'] === 'string' ? resolve(io.cwd, v['output']) : undefined;
     // As in DCV, --format wins; without it the output file's extension decides, then PNG.
@@ -232,12 +228,12 @@ export const getScreenshot: CliCommand = {
         `dcv get-screenshot: --format must be png or jpeg, not '${String(v['format'])}'.`,
       );
     }
-    const shot = (await callServer(io, 'get-screenshot', {
+    const shot = await callServer(io.paths.controlSocket, 'get-screenshot', {
       id: positionals[0],
       format,
       maxWidth: integerOption('get-screenshot', 'max-width', v['max-width']),
       maxHeight: integerOption('get-screenshot', 'max-height', v['max-height']),
-    })) as ScreenshotResult;
+    });
     if (v['json'] === true) {
       io.out(`${formatJsonGlib({ format: shot.format, data: shot.data })}\n`);
     } else if (output !== undefined) {
@@ -259,15 +255,17 @@ export const setName: CliCommand = {
   summary: 'Name a session, or remove its name',
   usage: 'dcv set-name --session SESSION_ID (--name NAME | --none)',
   async run(args, io) {
-    const { values: v } = parseOptions(
-      'set-name',
-      args,
-      { session: { type: 'string' }, name: { type: 'string' }, none: { type: 'boolean' } },
-      { min: 0, max: 0, names: '' },
-    );
+    const { values: v } = parseOptions('set-name', args, {
+      session: { type: 'string' },
+      name: { type: 'string' },
+      none: { type: 'boolean' },
+    });
     const id = requiredOption('set-name', 'session', v['session'], 'SESSION_ID');
     exactlyOneOption('set-name', v, ['name', 'none'], '--name NAME or --none');
-    await callServer(io, 'set-name', { id, name: typeof v['name'] === 'string' ? v['name'] : null });
+    await callServer(io.paths.controlSocket, 'set-name', {
+      id,
+      name: typeof v['name'] === 'string' ? v['name'] : null,
+    });
     return 0;
   },
 };
@@ -281,11 +279,11 @@ export const setDisplayLayout: CliCommand = {
       'set-display-layout',
       args,
       { session: { type: 'string' } },
-      { min: 1, max: 1, names: 'LAYOUT (e.g. 1920x1080+0+0,1280x1024+1920+0)' },
+      { min: 1, max: 1, names: 'LAYOUT (e.g. 1920x1080+0+0,1280x1024+1920+0)' } as const,
     );
     const id = requiredOption('set-display-layout', 'session', v['session'], 'SESSION_ID');
     const heads = parseLayout(positionals[0]!);
-    await callServer(io, 'set-display-layout', { id, heads });
+    await callServer(io.paths.controlSocket, 'set-display-layout', { id, heads });
     return 0;
   },
 };
@@ -295,8 +293,8 @@ export const listEndpoints: CliCommand = {
   summary: 'Show where viewers connect and the certificate they should see',
   usage: 'dcv list-endpoints [-j|--json]',
   async run(args, io) {
-    const { values } = parseOptions('list-endpoints', args, json, { min: 0, max: 0, names: '' });
-    const d = (await callServer(io, 'list-endpoints')) as EndpointsDescription;
+    const { values } = parseOptions('list-endpoints', args, json);
+    const d = await callServer(io.paths.controlSocket, 'list-endpoints');
     if (values['json'] === true) {
       io.out(`${formatJsonGlib(d)}\n`);
       return 0;

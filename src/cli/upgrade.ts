@@ -123,12 +123,10 @@ const rollbackCommand: CliCommand = {
     'dcv upgrade rollback [--yes] [--uninstall]\n\nUndoes the last upgrade, finished or interrupted. A first install (no release\n' +
     'before it) is undone only with --uninstall, which leaves the host without opendcv.',
   async run(args, io) {
-    const { values } = parseOptions(
-      'upgrade rollback',
-      args,
-      { yes: { type: 'boolean', short: 'y' }, uninstall: { type: 'boolean' } },
-      { min: 0, max: 0, names: '' },
-    );
+    const { values } = parseOptions('upgrade rollback', args, {
+      yes: { type: 'boolean', short: 'y' },
+      uninstall: { type: 'boolean' },
+    });
     if (
       !(await confirm('Roll back the last upgrade (the server restarts)? [y/N] ', values['yes'] === true, io))
     ) {
@@ -207,12 +205,7 @@ const statusCommand: CliCommand = {
   summary: 'Show the upgrade journal, installed releases and configuration backups',
   usage: 'dcv upgrade status [-j|--json]',
   async run(args, io) {
-    const { values } = parseOptions(
-      'upgrade status',
-      args,
-      { json: { type: 'boolean', short: 'j' } },
-      { min: 0, max: 0, names: '' },
-    );
+    const { values } = parseOptions('upgrade status', args, { json: { type: 'boolean', short: 'j' } });
     const s = await upgradeStatus(io.paths);
     io.out(values['json'] === true ? `${JSON.stringify(s, null, 2)}\n` : formatStatus(s));
     return 0;

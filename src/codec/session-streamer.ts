@@ -2,6 +2,7 @@
 // every subscriber; once the screen settles, the regions changed since the last refinement go out as
 // lossless PNG rectangles. Owns the session's X connection, framebuffer, encoder and timers.
 import { EventEmitter } from 'node:events';
+import { MAX_FRAME_RATE } from '../config/frame-rate.js';
 import { Framebuffer, type Rect, type ScreenPixels } from '../display/framebuffer.js';
 import { XImageScreen } from '../display/x-image-screen.js';
 import type { InputInjector } from '../display/input-injector.js';
@@ -54,8 +55,8 @@ export interface SessionStreamerOptions {
    * X GetImage, damaged areas only.
    */
   framebufferPath?: string;
-  /** `[display] target-fps`: frames per second at most; -1 (auto) or 0 (unlimited) means as fast as the viewers show frames, up to 60. */
-  targetFps?: number;
+  /** Frames per second at most (`[display] target-fps` as src/config/frame-rate.ts reads it); default 60. */
+  maxFps?: number;
   /** Still time before the lossless refinement (default 250 ms). */
   settleMs?: number;
   ffmpegPath?: string;
@@ -114,11 +115,7 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
     private readonly options: SessionStreamerOptions,
   ) {
     super();
-    // DCV: -1 is "auto", 0 "unlimited". Frame pacing already holds capture back to what the viewers show, so
-    // both mean "as fast as the viewers take frames", up to 60 fps; a positive value is a cap below that.
-    const fps =
-      options.targetFps === undefined || options.targetFps <= 0 ? 60 : Math.min(60, options.targetFps);
-    this.minIntervalMs = 1000 / fps;
+    this.minIntervalMs = 1000 / (options.maxFps ?? MAX_FRAME_RATE);
     this.settleMs = options.settleMs ?? 250;
     this.encoder = this.makeEncoder();
     conn.on('damage', () => this.onDamage());

@@ -1,6 +1,16 @@
-// The `dcv` ↔ dcvserver request/response channel, free of any transport (as VS Code's ipc.ts): it is
-// fed text in any chunking and hands complete lines to its owner. One JSON object per line.
+// The `dcv` ↔ dcvserver request/response channel, free of any transport (as VS Code's ipc.ts): it is fed
+// text in any chunking and answers whole lines, one JSON object per line. Typed by the contract: a client's
+// call() takes that method's params and resolves to its result; the server checks each request's params
+// once, against the contract's schema, before its handler sees them.
 import { DcvError, isErrorCode } from '../errors.js';
+import {
+  CONTROL_PARAMS,
+  isControlMethod,
+  type CheckedParams,
+  type ControlMethod,
+  type ControlParams,
+  type ControlResult,
+} from './contract.js';
 
 /** Screenshots travel base64-encoded, so a line may be large, but not unbounded. */
 export const MAX_LINE_BYTES = 64 * 1024 * 1024;
@@ -8,7 +18,7 @@ export const MAX_LINE_BYTES = 64 * 1024 * 1024;
 export interface ControlRequest {
   readonly id: number;
   readonly method: string;
-  readonly params: Record<string, unknown>;
+  readonly params: unknown;
 }
 
 export interface ControlResponse {
@@ -16,6 +26,15 @@ export interface ControlResponse {
   readonly result?: unknown;
   readonly error?: { readonly code: string; readonly message: string };
 }
+
+/** One handler per method: `context` is who asks (the socket's peer), `params` are already checked. */
+export type ControlHandlers<C> = {
+  readonly [M in ControlMethod]: (context: C, params: CheckedParams<M>) => Promise<ControlResult<M>>;
+};
+
+/** A method without required params may be called without any. */
+export type ParamsArgument<M extends ControlMethod> =
+  Record<string, never> extends ControlParams<M> ? [params?: ControlParams<M>] : [params: ControlParams<M>];
 
 /** Splits a byte stream into lines; refuses a line longer than the limit. */
 export class LineSplitter {
@@ -37,15 +56,33 @@ export class LineSplitter {
   }
 }
 
-export type RequestHandler = (method: string, params: Record<string, unknown>) => Promise<unknown>;
+/** The method's handler with its params checked; an unknown method or a bad param is a USAGE error. */
+export async function dispatchControl<C>(
+  handlers: ControlHandlers<C>,
+  context: C,
+  method: string,
+  params: unknown,
+): Promise<unknown> {
+  if (!isControlMethod(method)) throw new DcvError('USAGE', `Unknown request '${method}'.`);
+  const checked = CONTROL_PARAMS[method].safeParse(params ?? {});
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    const where = issue !== undefined && issue.path.length > 0 ? ` (${issue.path.join('.')})` : '';
+    throw new DcvError('USAGE', `${(issue?.message ?? 'Bad request').replace(/\.$/, '')}${where}.`);
+  }
+  // TypeScript cannot tie handlers[method] to CONTROL_PARAMS[method] for a union `method`; the table does.
+  const handler = handlers[method] as (context: C, params: unknown) => Promise<unknown>;
+  return handler(context, checked.data);
+}
 
 /** Server side: parses requests, runs the handler, answers each with a result or a catalogued error. */
-export class ControlServerChannel {
+export class ControlServerChannel<C> {
   private readonly splitter: LineSplitter;
 
   constructor(
     private readonly send: (line: string) => void,
-    private readonly handle: RequestHandler,
+    private readonly handlers: ControlHandlers<C>,
+    private readonly context: C,
     private readonly onInternalError: (e: unknown) => void = () => undefined,
   ) {
     this.splitter = new LineSplitter((line) => void this.dispatch(line));
@@ -59,22 +96,25 @@ export class ControlServerChannel {
   private async dispatch(line: string): Promise<void> {
     let request: ControlRequest;
     try {
-      const parsed = JSON.parse(line) as Partial<ControlRequest>;
-      if (typeof parsed.id !== 'number' || typeof parsed.method !== 'string') throw new Error('bad request');
-      request = { id: parsed.id, method: parsed.method, params: (parsed.params ?? {}) as Record<string, unknown> };
+      const parsed = JSON.parse(line) as Partial<ControlRequest> | null;
+      if (typeof parsed?.id !== 'number' || typeof parsed.method !== 'string') throw new Error('bad request');
+      request = { id: parsed.id, method: parsed.method, params: parsed.params };
     } catch {
       this.reply({ id: -1, error: { code: 'CONTROL_PROTOCOL', message: 'Malformed control request.' } });
       return;
     }
     try {
-      const result = await this.handle(request.method, request.params);
+      const result = await dispatchControl(this.handlers, this.context, request.method, request.params);
       this.reply({ id: request.id, result: result ?? null });
     } catch (e) {
       if (e instanceof DcvError) {
         this.reply({ id: request.id, error: { code: e.code, message: e.message } });
       } else {
         this.onInternalError(e);
-        this.reply({ id: request.id, error: { code: 'INTERNAL', message: 'Internal server error; see the server log.' } });
+        this.reply({
+          id: request.id,
+          error: { code: 'INTERNAL', message: 'Internal server error; see the server log.' },
+        });
       }
     }
   }
@@ -92,11 +132,12 @@ export class ControlClientChannel {
 
   constructor(private readonly send: (line: string) => void) {}
 
-  request(method: string, params: Record<string, unknown> = {}): Promise<unknown> {
+  call<M extends ControlMethod>(method: M, ...[params]: ParamsArgument<M>): Promise<ControlResult<M>> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      this.send(`${JSON.stringify({ id, method, params })}\n`);
+      // Results are not checked: the server wrote them from this same table.
+      this.waiting.set(id, { resolve: (v) => resolve(v as ControlResult<M>), reject });
+      this.send(`${JSON.stringify({ id, method, params: params ?? {} })}\n`);
     });
   }
 
@@ -115,7 +156,12 @@ export class ControlClientChannel {
     try {
       response = JSON.parse(line) as ControlResponse;
     } catch {
-      this.fail(new DcvError('CONTROL_PROTOCOL', 'dcvserver sent a malformed reply; are dcv and dcvserver the same version?'));
+      this.fail(
+        new DcvError(
+          'CONTROL_PROTOCOL',
+          'dcvserver sent a malformed reply; are dcv and dcvserver the same version?',
+        ),
+      );
       return;
     }
     const w = this.waiting.get(response.id);

@@ -19,34 +19,22 @@ import {
   type LayoutRequester,
 } from '../display/display-layout.js';
 import { SERVER_VERSION } from '../version/current.js';
-import {
-  isAdministrator,
-  SessionTable,
-  type Caller,
-  type SessionSettings,
-} from '../session/session-table.js';
+import { SessionTable, type Caller, type SessionSettings } from '../session/session-table.js';
 import type { Session } from '../session/session.js';
 import { describeSession } from './control/describe-session.js';
-import {
-  rfc3339,
-  type ControlMethod,
-  type EndpointsDescription,
-  type ScreenshotResult,
-  type SessionDescription,
-} from '../control/contract.js';
+import { rfc3339, type EndpointsDescription, type SessionDescription } from '../control/contract.js';
+import { controlHandlers } from './control/control-handlers.js';
 import { ControlSocketServer } from './control/control-socket.js';
 import { Logger, parseLogLevel } from './logger.js';
 import { claimPidFile, releasePidFile } from '../host/pid-file.js';
 import { readServerConfig } from './server-config.js';
 import { loadTlsIdentity } from './tls-identity.js';
 import { ViewerHub } from './viewer/viewer-hub.js';
-import { sessionScreenshot } from './session-screenshot.js';
 import { WebEndpoint } from './viewer/web-endpoint.js';
 import type { SessionMedia } from './viewer/session-media.js';
 import { openSessionMedia } from './viewer/session-media-x11.js';
 import { chooseH264Encoder, type H264EncoderKind } from '../codec/h264-encoder-choice.js';
 import { admitSession, evaluateLicense, licenseRefusal, type LicenseStatus } from './license-gate.js';
-import { handlePermissionRequest } from './control/permission-requests.js';
 import { SessionAgents } from './session-agents.js';
 
 export interface DcvServerOptions {
@@ -151,7 +139,16 @@ export class DcvServer {
       });
       server.control = await ControlSocketServer.listen(
         paths.controlSocket,
-        (caller, method, params) => server.handle(caller, method as ControlMethod, params),
+        controlHandlers({
+          sessions,
+          log,
+          viewers: () => server.viewers,
+          describe: (s) => server.describe(s),
+          checkLicense: () => server.checkLicense(),
+          endpoints: () => server.endpoints(),
+          setLayout: (s, heads, who) => server.setLayout(s, heads, who),
+          logOutConsoleUser: (s) => server.logOutConsoleUser(s),
+        }),
         (e) => log.error(`control socket: ${(e as Error).stack ?? String(e)}`),
       );
       await server.startWebEndpoint();
@@ -264,7 +261,7 @@ export class DcvServer {
   }
 
   /** `close-session --logout-user` on a console session: the owner's programs on that display are ended. */
-  private async logOutConsoleUser(session: Session): Promise<void> {
+  async logOutConsoleUser(session: Session): Promise<void> {
     const owner = await findUserByName(session.owner);
     if (owner === null) return;
     const pids = processesWithEnvironment(`DISPLAY=${session.x11Display}`).filter((pid) => {
@@ -322,125 +319,6 @@ export class DcvServer {
     });
   }
 
-  async handle(caller: Caller, method: ControlMethod, p: Record<string, unknown>): Promise<unknown> {
-    const str = (k: string): string | undefined => (typeof p[k] === 'string' ? (p[k] as string) : undefined);
-    const num = (k: string): number | undefined => (typeof p[k] === 'number' ? (p[k] as number) : undefined);
-    const id = (): string => {
-      const v = str('id');
-      if (v === undefined) throw new DcvError('USAGE', 'A session id is required.');
-      return v;
-    };
-    switch (method) {
-      case 'version':
-        return { version: SERVER_VERSION };
-      case 'create-session': {
-        const type = str('type');
-        if (type !== undefined && type !== 'virtual' && type !== 'console') {
-          throw new DcvError('USAGE', `--type must be 'virtual' or 'console', not '${type}'.`);
-        }
-        const s = await this.sessions.create(caller, {
-          id: id(),
-          type,
-          owner: str('owner'),
-          name: str('name'),
-          init: str('init'),
-          maxConcurrentClients: num('maxConcurrentClients'),
-          storageRoot: str('storageRoot'),
-          permissions: p['permissions'], // --permissions-file, as dcv read it (src/cli/permissions.ts)
-        });
-        this.log.info(`Session '${s.id}' created by ${caller.name} (uid ${caller.uid})`);
-        return this.describe(s);
-      }
-      case 'list-sessions':
-        return this.sessions.list(caller).map((s) => this.describe(s));
-      case 'describe-session':
-        return this.describe(this.sessions.get(caller, id()));
-      case 'close-session': {
-        const session = this.sessions.get(caller, id());
-        await this.sessions.close(caller, id());
-        this.log.info(`Session '${String(p['id'])}' closed by ${caller.name} (uid ${caller.uid})`);
-        // A virtual session's programs end with it; on a console the owner's desktop stays unless asked.
-        if (p['logoutUser'] === true && session.type === 'console') await this.logOutConsoleUser(session);
-        return null;
-      }
-      case 'list-connections':
-        this.sessions.get(caller, id());
-        return this.viewers?.describe(id()) ?? [];
-      case 'close-connection': {
-        this.sessions.get(caller, id());
-        const connection = num('connection');
-        if (connection === undefined) throw new DcvError('USAGE', 'A connection id is required.');
-        this.viewers?.closeConnection(id(), connection);
-        this.log.info(
-          `Connection ${connection} of session '${id()}' closed by ${caller.name} (uid ${caller.uid})`,
-        );
-        return null;
-      }
-      case 'create-viewer-token': {
-        // A login token for the caller's own account, as the web login hands out: lets a local tool (the
-        // upgrade's smoke test) open a session over the viewer protocol without anyone's password.
-        const s = this.sessions.get(caller, id());
-        if (!isAdministrator(caller) && s.owner !== caller.name) {
-          throw new DcvError(
-            'PERMISSION_DENIED',
-            `Only root or the owner of '${s.id}' may ask for a viewer token.`,
-          );
-        }
-        if (this.viewers === null)
-          throw new DcvError('SERVER_NOT_RUNNING', 'The viewer endpoint is not running.');
-        return { token: this.viewers.auth.tickets.issue(caller.name) };
-      }
-      case 'get-screenshot': {
-        const s = this.sessions.get(caller, id());
-        const format = str('format') === 'jpeg' ? 'jpeg' : 'png';
-        const options = { maxWidth: num('maxWidth'), maxHeight: num('maxHeight'), format } as const;
-        const image = await sessionScreenshot(s, options);
-        const result: ScreenshotResult = { format, data: image.toString('base64') };
-        return result;
-      }
-      case 'set-name': {
-        const name = p['name'] === null ? null : str('name');
-        if (name === undefined) throw new DcvError('USAGE', 'A name (or null, for none) is required.');
-        const s = this.sessions.rename(caller, id(), name);
-        const named = name === null ? 'has no name now' : `is now named '${name}'`;
-        this.log.info(`Session '${s.id}' ${named} (by ${caller.name}, uid ${caller.uid})`);
-        return null;
-      }
-      case 'set-display-layout': {
-        const s = this.sessions.get(caller, id());
-        if (!isAdministrator(caller) && s.owner !== caller.name)
-          throw new DcvError(
-            'PERMISSION_DENIED',
-            `Only root or the owner of '${s.id}' may set its display layout.`,
-          );
-        const heads = headsParam(p['heads']);
-        await this.setLayout(s, heads, 'administrator');
-        this.log.info(
-          `Session '${s.id}' display layout ${formatLayout(s.layout())} (by ${caller.name}, uid ${caller.uid})`,
-        );
-        return null;
-      }
-      case 'reload-licenses': {
-        if (!isAdministrator(caller))
-          throw new DcvError('PERMISSION_DENIED', 'Only root may reload the licenses.');
-        const status = await this.checkLicense();
-        return { usable: status.usable, reason: status.reason };
-      }
-      case 'list-endpoints':
-        return this.endpoints();
-      case 'get-permissions': // issue 5: src/server/permission-requests.ts
-      case 'set-permissions':
-        return handlePermissionRequest(
-          { sessions: this.sessions, viewers: this.viewers, log: this.log },
-          caller,
-          method,
-          p,
-        );
-      default:
-        throw new DcvError('USAGE', `Unknown request '${String(method)}'.`);
-    }
-  }
-
   /**
    * The [display] limits as dcv.conf says now: DCV re-reads them at every layout request. A dcv.conf that
    * no longer loads keeps the limits the server started with (its start already reported any problem).
@@ -484,21 +362,4 @@ export class DcvServer {
     })();
     return this.stopping;
   }
-}
-
-/** The heads of a set-display-layout request, checked field by field (the control socket is an API). */
-function headsParam(v: unknown): DisplayHead[] {
-  const bad = (): never => {
-    throw new DcvError('USAGE', 'A display layout is a list of heads {width, height, x, y} in whole pixels.');
-  };
-  if (!Array.isArray(v) || v.length === 0 || v.length > 64) bad();
-  return (v as unknown[]).map((h) => {
-    if (typeof h !== 'object' || h === null) return bad();
-    const o = h as Record<string, unknown>;
-    const n = (k: string, min: number): number => {
-      const x = o[k];
-      return typeof x === 'number' && Number.isInteger(x) && x >= min && x <= 65535 ? x : bad();
-    };
-    return { width: n('width', 1), height: n('height', 1), x: n('x', -65535), y: n('y', -65535) };
-  });
 }

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { DcvError } from '../errors.js';
 import { hostPaths, type HostPaths } from '../host-paths.js';
 import { SERVER_VERSION } from '../version/current.js';
-import { connectControlSocket } from './control/control-socket.js';
+import { callServer } from './control/control-socket.js';
 import { DcvServer } from './dcv-server.js';
 import { isAlive, runningServerPid } from '../host/pid-file.js';
 import { runProgram } from '../host/run-program.js';
@@ -36,13 +36,8 @@ async function runForeground(paths: HostPaths): Promise<number> {
 
 async function serverAnswers(paths: HostPaths): Promise<boolean> {
   try {
-    const c = await connectControlSocket(paths.controlSocket);
-    try {
-      await c.channel.request('version');
-      return true;
-    } finally {
-      c.close();
-    }
+    await callServer(paths.controlSocket, 'version');
+    return true;
   } catch {
     return false;
   }

@@ -106,6 +106,122 @@ export async function applyUpgrade(
   }
 }
 
+/** One step after the preflight: what the journal calls it, what the user reads, and what it does. */
+interface Step {
+  readonly step: ApplyStep;
+  readonly label: string;
+  /** Runs before the step is journaled; its answer is the journal's note for the step. */
+  readonly begin?: (journal: UpgradeJournal) => string | undefined;
+  readonly run: (journal: UpgradeJournal) => Promise<void>;
+}
+
+/** The seed's procedure after the preflight (DESIGN.md §6), in order. Every run is safe to repeat. */
+function applySteps(ctx: UpgradeContext, p: Preflight): Step[] {
+  const { paths, progress, env } = ctx;
+  let earlierBackup: ReturnType<typeof verifiedBackup> = null;
+  return [
+    {
+      step: 'sessions',
+      label: 'sessions',
+      begin: () => p.sessionsToClose.map((s) => s.id).join(' '),
+      run: async () => {
+        if (p.sessionsToClose.length === 0) progress.say('  no sessions to close');
+        for (const s of p.sessionsToClose) {
+          await closeSession(paths, s.id);
+          progress.say(`  closed session '${s.id}' (owner ${s.owner})`);
+        }
+      },
+    },
+    {
+      step: 'stop',
+      label: 'stop the server',
+      run: async (journal) => {
+        // Downtime starts when the stop is asked for: the old server stops serving viewers at once.
+        const stopAsked = Date.now();
+        const stopped = await stopServer(paths);
+        if (stopped !== null || journal.timings.stopped === undefined) journal.timings.stopped = stopAsked;
+        progress.say(
+          stopped === null ? '  dcvserver was not running' : `  stopped dcvserver (pid ${stopped})`,
+        );
+      },
+    },
+    {
+      step: 'backup',
+      label: 'back up the configuration',
+      begin: (journal) => {
+        earlierBackup = journal.backup !== null ? verifiedBackup(journal.backup) : null;
+        if (earlierBackup !== null) return 'kept the backup taken before the interruption';
+        journal.backup = join(paths.backupsDir, journal.id);
+        return journal.backup;
+      },
+      run: async (journal) => {
+        const backup = journal.backup!;
+        if (earlierBackup !== null) {
+          progress.say(
+            `  keeping ${backup} (${earlierBackup.files.length} files), taken before the interruption`,
+          );
+          return;
+        }
+        const m = createBackup(
+          paths,
+          backup,
+          journal.id,
+          `before upgrade ${journal.previous?.version ?? '(none)'} -> ${p.version}`,
+        );
+        progress.say(
+          `  ${m.files.length} files (${m.files.map((f) => f.path).join(', ') || 'none'}) -> ${backup}, sha256 manifest written`,
+        );
+      },
+    },
+    {
+      step: 'install',
+      label: `install opendcv ${p.version}`,
+      run: async () => {
+        const dir = p.dir === releaseDir(paths, p.version) ? p.dir : installRelease(paths, p.dir, p.version);
+        switchCurrent(paths, dir);
+        for (const w of linkCommands(paths)) progress.say(`  warning: ${w}`);
+        progress.say(`  ${dir} installed; ${paths.currentRelease} -> ${dir}`);
+      },
+    },
+    {
+      step: 'compare',
+      label: 'compare the configuration with the backup',
+      run: async (journal) => {
+        const backup = journal.backup === null ? null : verifiedBackup(journal.backup);
+        if (backup === null) throw new Error(`the backup ${journal.backup} no longer verifies`);
+        const cmp = compareWithBackup(journal.backup!, backup);
+        if (cmp.identical) progress.say(`  byte-identical: all ${cmp.files} files match the backup`);
+        else for (const d of cmp.differences) progress.say(`  changed: ${d}`);
+      },
+    },
+    {
+      step: 'start',
+      label: `start dcvserver ${p.version}`,
+      run: async (journal) => {
+        const running = await runningVersion(paths);
+        if (running !== p.version) {
+          await stopServer(paths);
+          await startRelease(paths, paths.currentRelease, p.version, env);
+        }
+        journal.timings.serverReady = await waitForViewerEndpoint(paths);
+        const viewer = viewerAddress(paths);
+        progress.say(
+          `  dcvserver ${p.version} answers on ${paths.controlSocket} and to viewers on port ${viewer.port}`,
+        );
+      },
+    },
+    {
+      step: 'smoke-test',
+      label: 'test: create a session, get a frame, close it',
+      run: async (journal) => {
+        const smoke = await smokeTest(paths.currentRelease, env);
+        journal.timings.firstFrame = smoke.frameAt;
+        progress.say(`  session '${smoke.session}' showed a frame after ${smoke.frameMs} ms and was closed`);
+      },
+    },
+  ];
+}
+
 async function applyLocked(
   ctx: UpgradeContext,
   targetArg: string,
@@ -140,9 +256,10 @@ async function applyLocked(
     if (started !== null) abandonJournal(paths, started);
     throw e;
   }
-  const step = (n: number, name: string): void => progress.say(`[${n}/8] ${name}`);
+  const steps = applySteps(ctx, p);
+  const say = (n: number, label: string): void => progress.say(`[${n}/${steps.length + 1}] ${label}`);
 
-  step(1, `preflight: opendcv ${p.previous?.version ?? '(none)'} -> ${p.version}`);
+  say(1, `preflight: opendcv ${p.previous?.version ?? '(none)'} -> ${p.version}`);
   for (const c of p.checks) progress.say(`  ${c.ok ? 'ok     ' : 'BLOCKED'} ${c.name}: ${c.text}`);
   const abandon = (e: DcvError): DcvError => {
     if (started !== null) abandonJournal(paths, started);
@@ -184,102 +301,22 @@ async function applyLocked(
   enterStep(paths, journal, 'preflight', resumed !== null ? 'resumed; checks passed' : 'checks passed');
   crashPoint(env, 'preflight');
 
-  let current: ApplyStep = 'sessions';
+  // Each step is recorded (enterStep) before it acts; the crash points let the tests stop the upgrade on
+  // either side of every step.
+  let current: ApplyStep = steps[0]!.step;
   try {
-    step(2, 'sessions');
-    enterStep(paths, journal, 'sessions', p.sessionsToClose.map((s) => s.id).join(' '));
-    crashPoint(env, 'sessions');
-    if (p.sessionsToClose.length === 0) progress.say('  no sessions to close');
-    for (const s of p.sessionsToClose) {
-      await closeSession(paths, s.id);
-      progress.say(`  closed session '${s.id}' (owner ${s.owner})`);
+    for (const [i, s] of steps.entries()) {
+      current = s.step;
+      say(i + 2, s.label);
+      enterStep(paths, journal, s.step, s.begin?.(journal));
+      crashPoint(env, s.step);
+      await s.run(journal);
+      crashPoint(env, `${s.step}+`);
     }
-    crashPoint(env, 'sessions+');
-
-    current = 'stop';
-    step(3, 'stop the server');
-    enterStep(paths, journal, 'stop');
-    crashPoint(env, 'stop');
-    // Downtime starts when the stop is asked for: the old server stops serving viewers at once.
-    const stopAsked = Date.now();
-    const stopped = await stopServer(paths);
-    if (stopped !== null || journal.timings.stopped === undefined) journal.timings.stopped = stopAsked;
-    progress.say(stopped === null ? '  dcvserver was not running' : `  stopped dcvserver (pid ${stopped})`);
-    crashPoint(env, 'stop+');
-
-    current = 'backup';
-    step(4, 'back up the configuration');
-    const earlier = journal.backup !== null ? verifiedBackup(journal.backup) : null;
-    if (journal.backup !== null && earlier !== null) {
-      enterStep(paths, journal, 'backup', 'kept the backup taken before the interruption');
-      crashPoint(env, 'backup');
-      progress.say(
-        `  keeping ${journal.backup} (${earlier.files.length} files), taken before the interruption`,
-      );
-    } else {
-      journal.backup = join(paths.backupsDir, journal.id);
-      enterStep(paths, journal, 'backup', journal.backup);
-      crashPoint(env, 'backup');
-      const m = createBackup(
-        paths,
-        journal.backup,
-        journal.id,
-        `before upgrade ${journal.previous?.version ?? '(none)'} -> ${p.version}`,
-      );
-      progress.say(
-        `  ${m.files.length} files (${m.files.map((f) => f.path).join(', ') || 'none'}) -> ${journal.backup}, sha256 manifest written`,
-      );
-    }
-    crashPoint(env, 'backup+');
-
-    current = 'install';
-    step(5, `install opendcv ${p.version}`);
-    enterStep(paths, journal, 'install');
-    crashPoint(env, 'install');
-    const dir = p.dir === releaseDir(paths, p.version) ? p.dir : installRelease(paths, p.dir, p.version);
-    switchCurrent(paths, dir);
-    for (const w of linkCommands(paths)) progress.say(`  warning: ${w}`);
-    progress.say(`  ${dir} installed; ${paths.currentRelease} -> ${dir}`);
-    crashPoint(env, 'install+');
-
-    current = 'compare';
-    step(6, 'compare the configuration with the backup');
-    enterStep(paths, journal, 'compare');
-    crashPoint(env, 'compare');
-    const backup = verifiedBackup(journal.backup);
-    if (backup === null) throw new Error(`the backup ${journal.backup} no longer verifies`);
-    const cmp = compareWithBackup(journal.backup, backup);
-    if (cmp.identical) progress.say(`  byte-identical: all ${cmp.files} files match the backup`);
-    else for (const d of cmp.differences) progress.say(`  changed: ${d}`);
-    crashPoint(env, 'compare+');
-
-    current = 'start';
-    step(7, `start dcvserver ${p.version}`);
-    enterStep(paths, journal, 'start');
-    crashPoint(env, 'start');
-    const running = await runningVersion(paths);
-    if (running !== p.version) {
-      await stopServer(paths);
-      await startRelease(paths, paths.currentRelease, p.version, env);
-    }
-    journal.timings.serverReady = await waitForViewerEndpoint(paths);
-    const viewer = viewerAddress(paths);
-    progress.say(
-      `  dcvserver ${p.version} answers on ${paths.controlSocket} and to viewers on port ${viewer.port}`,
-    );
-    crashPoint(env, 'start+');
-
-    current = 'smoke-test';
-    step(8, 'test: create a session, get a frame, close it');
-    enterStep(paths, journal, 'smoke-test');
-    crashPoint(env, 'smoke-test');
-    const smoke = await smokeTest(paths.currentRelease, env);
-    journal.timings.firstFrame = smoke.frameAt;
-    progress.say(`  session '${smoke.session}' showed a frame after ${smoke.frameMs} ms and was closed`);
-    crashPoint(env, 'smoke-test+');
   } catch (e) {
-    const why = e instanceof DcvError ? e.message : ((e as Error).stack ?? String(e));
-    progress.note(`step ${current} failed: ${why}`);
+    // The stack is for the upgrade log; the user reads the reason.
+    const why = e instanceof Error ? e.message : String(e);
+    progress.note(`step ${current} failed: ${e instanceof DcvError ? why : ((e as Error).stack ?? why)}`);
     if (current === 'sessions') {
       // The server never stopped and nothing was installed: there is nothing to undo.
       journal.status = 'rolled-back';

@@ -4,8 +4,8 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { DcvError } from '../errors.js';
 import type { HostPaths } from '../host-paths.js';
-import type { ControlMethod, SessionDescription } from '../control/contract.js';
-import { connectControlSocket } from '../server/control/control-socket.js';
+import type { SessionDescription } from '../control/contract.js';
+import { callServer } from '../server/control/control-socket.js';
 import { isAlive, runningServerPid } from '../host/pid-file.js';
 
 const STOP_TIMEOUT_MS = 60_000;
@@ -14,24 +14,11 @@ export function serverPid(paths: HostPaths): number | null {
   return runningServerPid(paths.pidFile);
 }
 
-async function request(
-  paths: HostPaths,
-  method: ControlMethod,
-  params: Record<string, unknown> = {},
-): Promise<unknown> {
-  const c = await connectControlSocket(paths.controlSocket);
-  try {
-    return await c.channel.request(method, params);
-  } finally {
-    c.close();
-  }
-}
-
 /** The version the running server reports on its control socket, or null when none answers. */
 export async function runningVersion(paths: HostPaths): Promise<string | null> {
   if (serverPid(paths) === null) return null;
   try {
-    const r = (await request(paths, 'version')) as { version?: unknown };
+    const r = await callServer(paths.controlSocket, 'version');
     return typeof r.version === 'string' ? r.version : null;
   } catch {
     return null;
@@ -40,11 +27,11 @@ export async function runningVersion(paths: HostPaths): Promise<string | null> {
 
 export async function listSessions(paths: HostPaths): Promise<SessionDescription[]> {
   if (serverPid(paths) === null) return [];
-  return (await request(paths, 'list-sessions')) as SessionDescription[];
+  return callServer(paths.controlSocket, 'list-sessions');
 }
 
 export async function closeSession(paths: HostPaths, id: string): Promise<void> {
-  await request(paths, 'close-session', { id });
+  await callServer(paths.controlSocket, 'close-session', { id });
 }
 
 /** Stops the running server and waits for it to exit (it closes its sessions on the way). */

@@ -5,26 +5,16 @@ import WebSocket from 'ws';
 import { DcvError } from '../errors.js';
 import type { HostPaths } from '../host-paths.js';
 import { decodeServerMessage, encodeMessage, PROTOCOL_VERSION } from '../protocol/index.js';
-import { connectControlSocket } from '../server/control/control-socket.js';
+import { callServer } from '../server/control/control-socket.js';
 import { formatHostPort } from '../config/listen-endpoint.js';
 import { SERVER_VERSION } from '../version/current.js';
 import { viewerAddress } from './viewer-probe.js';
 
 const FRAME_TIMEOUT_MS = 20_000;
 
-async function viewerToken(paths: HostPaths, session: string): Promise<string> {
-  const c = await connectControlSocket(paths.controlSocket);
-  try {
-    const r = (await c.channel.request('create-viewer-token', { id: session })) as { token: string };
-    return r.token;
-  } finally {
-    c.close();
-  }
-}
-
 /** Resolves when a key frame of `session` arrives over the viewer protocol; throws with the reason otherwise. */
 export async function receiveFirstFrame(paths: HostPaths, session: string): Promise<{ bytes: number }> {
-  const token = await viewerToken(paths, session);
+  const { token } = await callServer(paths.controlSocket, 'create-viewer-token', { id: session });
   const { host, port, path } = viewerAddress(paths);
   const base = path.endsWith('/') ? path : `${path}/`;
   const url = `wss://${formatHostPort(host, port)}${base}ws`;

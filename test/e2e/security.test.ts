@@ -64,7 +64,7 @@ function makeDecoy(root: string): { path: string; intact(): boolean } {
 /** One `list-sessions` over an open control connection, timed: the server's event loop answers or it does not. */
 async function controlRoundTripMs(c: Awaited<ReturnType<typeof connectControlSocket>>): Promise<number> {
   const t = Date.now();
-  await c.channel.request('list-sessions');
+  await c.channel.call('list-sessions');
   return Date.now() - t;
 }
 
@@ -154,7 +154,7 @@ describe('a session owner attacking root through the files of their session', ()
     const c = await connectControlSocket(join(root, 'run/dcv/control.sock'));
     try {
       // Root opens the framebuffer for a screenshot (and for streaming, the same way): a FIFO used to block it.
-      const shot = await c.channel.request('get-screenshot', { id: 'mal-fb' }).then(
+      const shot = await c.channel.call('get-screenshot', { id: 'mal-fb' }).then(
         () => 'taken',
         (e: Error) => e.message,
       );
@@ -164,7 +164,7 @@ describe('a session owner attacking root through the files of their session', ()
       );
       assert.ok((await controlRoundTripMs(c)) < 1000, 'the server still answers at once');
       assert.equal(asUser(mallory, `rm ${fb}/Xvfb_screen0 && ln -s ${secret} ${fb}/Xvfb_screen0`).code, 0);
-      const viaLink = await c.channel.request('get-screenshot', { id: 'mal-fb' }).then(
+      const viaLink = await c.channel.call('get-screenshot', { id: 'mal-fb' }).then(
         () => 'taken',
         (e: Error) => e.message,
       );
@@ -172,7 +172,7 @@ describe('a session owner attacking root through the files of their session', ()
       assert.doesNotMatch(viaLink, /XWD file version|TOPSECRET|\d{6,}/, 'nothing of the linked file is told');
       // Root's own file at that name (a hard link) is refused for its owner: protected_hardlinks aside.
       assert.equal(asUser(mallory, `rm ${fb}/Xvfb_screen0 && mv ${fb}/real ${fb}/Xvfb_screen0`).code, 0);
-      assert.equal(await c.channel.request('get-screenshot', { id: 'mal-fb' }).then(() => 'taken'), 'taken');
+      assert.equal(await c.channel.call('get-screenshot', { id: 'mal-fb' }).then(() => 'taken'), 'taken');
     } finally {
       c.close();
     }
@@ -217,7 +217,7 @@ describe('a session owner attacking root through the files of their session', ()
     await new Promise((resolve) => fake.stdout.once('data', resolve));
     const c = await connectControlSocket(join(root, 'run/dcv/control.sock'));
     try {
-      const { token } = (await c.channel.request('create-viewer-token', { id: 'mal-x' })) as {
+      const { token } = (await c.channel.call('create-viewer-token', { id: 'mal-x' })) as {
         token: string;
       };
       const viewer = await TestViewer.open(port(), { sessionId: 'mal-x', authToken: token });
@@ -294,7 +294,7 @@ describe('a session owner racing root while it sets up their session', () => {
         // Root makes the directory, the cookie file and its owner as for every session; the X server then
         // refuses its arguments at once (a real one takes most of a second to start, 100 would take minutes).
         const refused = await c.channel
-          .request('create-session', { id: 'race', owner: mallory.name, init })
+          .call('create-session', { id: 'race', owner: mallory.name, init })
           .then(
             () => 'started',
             (e: Error) => e.message,

@@ -1,6 +1,7 @@
 // A session's media for its viewers: one SessionStreamer (damage → capture → H.264, lossless refinement,
 // cursor) shared by every viewer, and XTEST input. Translates between the streamer and the viewer seam.
 import type { DcvConfig } from '../../config/index.js';
+import { maxFrameRate } from '../../config/frame-rate.js';
 import { SessionStreamer, type StreamSubscriber } from '../../codec/session-streamer.js';
 import type { H264EncoderKind } from '../../codec/h264-encoder-choice.js';
 import type { CursorShape } from '../../display/x-connection.js';
@@ -18,7 +19,7 @@ function cursorImage(c: CursorShape): CursorImage {
   // X allows a hotspot on the image's far edge; the protocol wants it on a pixel of the image.
   const clamp = (v: number, size: number): number => Math.min(Math.max(0, v), Math.max(0, size - 1));
   return {
-    id: c.serial,
+    cursorId: c.serial,
     hotspotX: clamp(c.hotX, c.width),
     hotspotY: clamp(c.hotY, c.height),
     width: c.width,
@@ -124,7 +125,7 @@ export async function openSessionMedia(
   const streamer = await SessionStreamer.open({
     display: session.x11Display,
     ...(session.x11Authority !== '' ? { authFile: session.x11Authority } : {}),
-    targetFps: config.display['target-fps'],
+    maxFps: maxFrameRate(config.display['target-fps']),
     encoder,
   });
   log.info(`Streaming session '${session.id}' from ${session.x11Display} (${streamer.source})`);

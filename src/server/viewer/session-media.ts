@@ -1,34 +1,14 @@
 // The seam between the viewer endpoint and a session's screen: what a viewer receives (video, lossless
 // refinements, cursor) and what it sends (input). One SessionMedia per session, shared by all its viewers.
+import type { CursorShape, LosslessRect, VideoFrame } from '../../protocol/index.js';
 
-export interface VideoChunk {
-  readonly data: Uint8Array;
-  readonly keyframe: boolean;
-  readonly sequence: number;
-  /** Capture time, µs on the server's monotonic clock (performance.timeOrigin + performance.now()). */
-  readonly timestampUs: number;
-  readonly width: number;
-  readonly height: number;
-  /** Areas the frame changed; empty means the whole frame. */
-  readonly rects: readonly { x: number; y: number; width: number; height: number }[];
-}
-
-export interface LosslessPatch {
-  readonly x: number;
-  readonly y: number;
-  readonly width: number;
-  readonly height: number;
-  readonly png: Uint8Array;
-}
-
-export interface CursorImage {
-  readonly id: number;
-  readonly hotspotX: number;
-  readonly hotspotY: number;
-  readonly width: number;
-  readonly height: number;
-  readonly rgba: Uint8Array;
-}
+// What the pipeline hands a viewer is the protocol's own value, less the message tag, so a viewer connection
+// sends it as it is and there is one shape of a frame, a patch and a cursor from here to the browser.
+/** One encoded frame; timestampUs is the capture time on the server's clock (performance.timeOrigin + now()). */
+export type VideoChunk = Omit<VideoFrame, 'type'>;
+/** One lossless refinement, a PNG. */
+export type LosslessPatch = Omit<LosslessRect, 'type'>;
+export type CursorImage = Omit<CursorShape, 'type'>;
 
 /** One viewer as the media pipeline sees it. */
 export interface MediaSink {

@@ -3,6 +3,7 @@
 // or oversized message closes this connection alone.
 import type { WebSocket, RawData } from 'ws';
 import {
+  CODEC_H264,
   ALL_FEATURES,
   CloseCode,
   closeCodeFor,
@@ -29,7 +30,12 @@ const FRAMES_IN_FLIGHT = 2;
 /** A viewer that stops acknowledging frames for this long is paced no more (it may not report at all). */
 const ACK_TIMEOUT_MS = 1000;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
-export const SERVER_CODECS = ['h264', 'png'] as const;
+/**
+ * What this server sends: H.264 only. The protocol defines `png` (every update a LosslessRect), but the
+ * streamer always sends video, so a viewer that offers only `png` is refused with NoCommonCodec rather than
+ * sent a stream it cannot decode (docs/protocol.md, "Codecs").
+ */
+export const SERVER_CODECS: readonly string[] = [CODEC_H264];
 
 export interface Admission {
   readonly session: Session;
@@ -257,7 +263,7 @@ export class ViewerConnection implements MediaSink {
     this.send({ type: 'lossless-rect', ...patch });
   }
   cursorShape(c: CursorImage): void {
-    this.send({ type: 'cursor-shape', cursorId: c.id, hotspotX: c.hotspotX, hotspotY: c.hotspotY, width: c.width, height: c.height, rgba: c.rgba });
+    this.send({ type: 'cursor-shape', ...c });
   }
   cursorPosition(x: number, y: number): void {
     this.send({ type: 'cursor-position', x, y });
