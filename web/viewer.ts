@@ -8,6 +8,7 @@ import { PROTOCOL_VERSION } from '../src/protocol/message-type.js';
 import type { FromServer, Message } from '../src/protocol/messages.js';
 import { reconnectDelay } from './connection/backoff.js';
 import { ClipboardSync } from './input/clipboard.js';
+import { mountClipboardPanel } from './ui/clipboard-panel.js';
 import { CursorPainter } from './render/cursor.js';
 import { Display } from './render/display.js';
 import { fullscreenButton } from './ui/fullscreen.js';
@@ -84,6 +85,7 @@ export class Viewer {
       painter: undefined,
       cursor: 'default',
       clipboardText: '',
+      clipboardImageBytes: 0,
     };
     const stage = document.createElement('div');
     stage.id = 'stage';
@@ -93,8 +95,14 @@ export class Viewer {
     this.state.decoder = this.renderer.where;
     this.cursor = new CursorPainter(this.display.canvas);
     this.clipboard = new ClipboardSync(
-      (text) => this.send({ type: 'clipboard-text', text }),
+      {
+        text: (text) => this.send({ type: 'clipboard-text', text }),
+        image: (png) => this.send({ type: 'clipboard-image', png }),
+      },
       () => this.granted(Feature.ClipboardPaste),
+    );
+    const clipboardPanel = mountClipboardPanel(root, this.clipboard, () =>
+      this.granted(Feature.ClipboardPaste),
     );
     this.keyboard = new KeyboardInput(this.display.canvas, {
       send: (keysym, down) => this.send({ type: 'key', keysym, down }),
@@ -117,6 +125,11 @@ export class Viewer {
     status.element.appendChild(this.scaleButton());
     status.element.appendChild(fullscreenButton(stage, this.display.canvas));
     status.element.appendChild(toggle);
+    status.element.appendChild(
+      panelButton('clipboard-toggle', 'clipboard', 'Copy and paste between this device and the session', () =>
+        clipboardPanel.toggle(),
+      ),
+    );
     setInterval(() => this.tick(), 1000);
     installViewerApi(this.state, {
       screenshot: async () => {
@@ -129,6 +142,10 @@ export class Viewer {
       },
       setProbe: (y, xs) => this.renderer.post({ kind: 'probe', y, xs: [...xs] }),
       takeProbes: () => this.probeLog.splice(0),
+      clipboardImage: () => {
+        const c = this.clipboard.received;
+        return c?.kind === 'image' ? bytesToBase64(c.png) : '';
+      },
     });
     window.addEventListener('pagehide', () => this.socket?.close(CloseCode.GoingAway, 'the page was closed'));
   }
@@ -248,8 +265,13 @@ export class Viewer {
         // The browser owns the local pointer; a remote warp cannot move it, so there is nothing to draw.
         break;
       case 'clipboard-text':
-        this.clipboard.receive(m.text);
+        this.clipboard.receive({ kind: 'text', text: m.text });
         this.state.clipboardText = m.text;
+        break;
+      case 'clipboard-image':
+        // A copy: the message's bytes are a view into the socket's buffer.
+        this.clipboard.receive({ kind: 'image', png: m.png.slice() });
+        this.state.clipboardImageBytes = m.png.byteLength;
         break;
       case 'ping':
         this.send({ type: 'pong', nonce: m.nonce, timestampUs: nowUs() });
@@ -400,4 +422,14 @@ function bytesToBase64(bytes: Uint8Array): string {
   let s = '';
   for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(s);
+}
+
+/** A status-bar button that opens a panel (until the toolbar hosts the panels). */
+function panelButton(id: string, label: string, title: string, onClick: () => void): HTMLButtonElement {
+  const b = document.createElement('button');
+  b.id = id;
+  b.textContent = label;
+  b.title = title;
+  b.addEventListener('click', onClick);
+  return b;
 }

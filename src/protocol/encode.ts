@@ -117,6 +117,11 @@ export function encodeMessage(m: Message): Uint8Array {
       return new ByteWriter(MessageType.ClipboardText)
         .bytes(encodeText(m.text, 'clipboard text', MAX_CLIPBOARD_BYTES))
         .finish();
+    case 'clipboard-image':
+      payload(m.png, PNG_SIGNATURE.length, MAX_CLIPBOARD_BYTES, 'clipboard image');
+      if (!PNG_SIGNATURE.every((b, i) => m.png[i] === b))
+        throw new RangeError('clipboard image does not start with the PNG signature');
+      return new ByteWriter(MessageType.ClipboardImage).bytes(m.png).finish();
     case 'frame-shown':
       return new ByteWriter(MessageType.FrameShown)
         .u32(m.sequence, 'sequence')
@@ -158,8 +163,14 @@ function encodeRects(rects: readonly Rect[]): Uint8Array {
   const out = new Uint8Array(rects.length * 8);
   const view = new DataView(out.buffer);
   rects.forEach((r, i) => {
-    for (const [k, v] of [['x', r.x], ['y', r.y], ['width', r.width], ['height', r.height]] as const) {
-      if (!Number.isInteger(v) || v < 0 || v > 0xffff) throw new RangeError(`video rect ${k} ${v} is not a u16`);
+    for (const [k, v] of [
+      ['x', r.x],
+      ['y', r.y],
+      ['width', r.width],
+      ['height', r.height],
+    ] as const) {
+      if (!Number.isInteger(v) || v < 0 || v > 0xffff)
+        throw new RangeError(`video rect ${k} ${v} is not a u16`);
     }
     view.setUint16(i * 8, r.x, true);
     view.setUint16(i * 8 + 2, r.y, true);

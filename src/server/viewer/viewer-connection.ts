@@ -16,6 +16,7 @@ import {
   type FromClient,
   type Message,
 } from '../../protocol/index.js';
+import type { ClipboardMime } from '../../agent/agent-api.js';
 import type { Session } from '../../session/session.js';
 import { SERVER_VERSION } from '../../version/current.js';
 import type { Logger } from '../logger.js';
@@ -45,8 +46,13 @@ export interface ViewerHost {
   admit(hello: ClientHello, connection: ViewerConnection): Promise<Admission | Refusal>;
   joined(connection: ViewerConnection): void;
   left(connection: ViewerConnection): void;
+  /** A paste from a viewer allowed clipboard-paste: resolves once it is the session's clipboard (or failed). */
+  paste(connection: ViewerConnection, mime: ClipboardMime, data: Uint8Array): Promise<void>;
   readonly log: Logger;
 }
+
+/** Input that arrives while a paste is still on its way to the session waits for it, up to this many messages. */
+const MAX_HELD_MESSAGES = 4096;
 
 export class ViewerConnection implements MediaSink {
   readonly connectionTime = new Date();
@@ -64,6 +70,9 @@ export class ViewerConnection implements MediaSink {
   private lastSentAt = 0;
   private closed = false;
   private handshakeTimer: NodeJS.Timeout | null;
+  /** Set while a paste is on its way to the session's clipboard: the Ctrl+V after it must not overtake it. */
+  private pasting: Promise<void> | null = null;
+  private held: FromClient[] = [];
 
   constructor(
     readonly id: number,
@@ -108,7 +117,10 @@ export class ViewerConnection implements MediaSink {
     this.send({ type: 'close', code, reason });
     this.closed = true;
     // The WebSocket close reason is limited to 123 bytes; the Close message above carries it whole.
-    const short = Buffer.from(reason).subarray(0, 120).toString().replace(/\uFFFD+$/, '');
+    const short = Buffer.from(reason)
+      .subarray(0, 120)
+      .toString()
+      .replace(/\uFFFD+$/, '');
     try {
       this.socket.close(code, short);
     } catch {
@@ -125,7 +137,9 @@ export class ViewerConnection implements MediaSink {
     }
     const decoded = decodeClientMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     if (!decoded.ok) {
-      this.host.log.warn(`Connection ${this.id} from ${this.clientAddress}: ${decoded.error.message}; closing it`);
+      this.host.log.warn(
+        `Connection ${this.id} from ${this.clientAddress}: ${decoded.error.message}; closing it`,
+      );
       this.close(closeCodeFor(decoded.error), decoded.error.message);
       return;
     }
@@ -194,6 +208,10 @@ export class ViewerConnection implements MediaSink {
   }
 
   private handle(m: FromClient, a: Admission): void {
+    if (this.pasting !== null && m.type !== 'ping' && m.type !== 'pong' && m.type !== 'close') {
+      if (this.held.length < MAX_HELD_MESSAGES) this.held.push(m);
+      return;
+    }
     switch (m.type) {
       case 'key':
         this.lastInteraction = new Date();
@@ -224,8 +242,34 @@ export class ViewerConnection implements MediaSink {
         }
         return;
       case 'pong':
+        return;
       case 'clipboard-text':
-        return; // clipboard arrives with the clipboard work; until then it is ignored, never injected
+      case 'clipboard-image': {
+        if (!hasFeature(a.features, Feature.ClipboardPaste)) {
+          this.host.log.warn(
+            `Connection ${this.id} (user: ${this.username}) may not paste into session '${this.sessionId}' (no clipboard-paste permission); dropped`,
+          );
+          return;
+        }
+        const [mime, data]: [ClipboardMime, Uint8Array] =
+          m.type === 'clipboard-text'
+            ? ['text/plain;charset=utf-8', new TextEncoder().encode(m.text)]
+            : ['image/png', m.png];
+        this.pasting = this.host.paste(this, mime, data).finally(() => {
+          this.pasting = null;
+          const held = this.held.splice(0);
+          for (const [i, h] of held.entries()) {
+            if (this.closed) return;
+            this.handle(h, this.admission ?? a);
+            // Another paste among them: the rest wait for it in turn.
+            if (this.pasting !== null) {
+              this.held.unshift(...held.slice(i + 1));
+              return;
+            }
+          }
+        });
+        return;
+      }
       case 'close':
         this.close(CloseCode.Normal, 'Closed by the viewer.');
         return;
@@ -233,6 +277,14 @@ export class ViewerConnection implements MediaSink {
         this.close(CloseCode.ProtocolError, 'ClientHello sent twice.');
         return;
     }
+  }
+
+  /** Something was copied in the session: sent only to a viewer allowed clipboard-copy. */
+  clipboardCopied(mime: ClipboardMime, data: Uint8Array): void {
+    const a = this.admission;
+    if (a === null || !hasFeature(a.features, Feature.ClipboardCopy)) return;
+    if (mime === 'image/png') this.send({ type: 'clipboard-image', png: data });
+    else this.send({ type: 'clipboard-text', text: new TextDecoder().decode(data) });
   }
 
   // --- MediaSink -------------------------------------------------------------------------------
@@ -246,7 +298,15 @@ export class ViewerConnection implements MediaSink {
     this.send({ type: 'lossless-rect', ...patch });
   }
   cursorShape(c: CursorImage): void {
-    this.send({ type: 'cursor-shape', cursorId: c.id, hotspotX: c.hotspotX, hotspotY: c.hotspotY, width: c.width, height: c.height, rgba: c.rgba });
+    this.send({
+      type: 'cursor-shape',
+      cursorId: c.id,
+      hotspotX: c.hotspotX,
+      hotspotY: c.hotspotY,
+      width: c.width,
+      height: c.height,
+      rgba: c.rgba,
+    });
   }
   cursorPosition(x: number, y: number): void {
     this.send({ type: 'cursor-position', x, y });
@@ -258,7 +318,10 @@ export class ViewerConnection implements MediaSink {
     return this.socket.bufferedAmount > BACKLOG_BYTES;
   }
   isReady(): boolean {
-    return this.lastSentSeq - this.lastShownSeq < FRAMES_IN_FLIGHT || performance.now() - this.lastSentAt > ACK_TIMEOUT_MS;
+    return (
+      this.lastSentSeq - this.lastShownSeq < FRAMES_IN_FLIGHT ||
+      performance.now() - this.lastSentAt > ACK_TIMEOUT_MS
+    );
   }
 
   private cleanup(): void {

@@ -12,6 +12,8 @@ import type { SessionTable } from '../../session/session-table.js';
 import { rfc3339, type ConnectionDescription } from '../../control/contract.js';
 import type { Logger } from '../logger.js';
 import type { SessionMedia } from './session-media.js';
+import { AgentEvent, AgentMethod, isClipboardMime, type ClipboardMime } from '../../agent/agent-api.js';
+import type { SessionAgents } from '../session-agents.js';
 import { ViewerConnection, type Admission, type Refusal, type ViewerHost } from './viewer-connection.js';
 
 export interface ViewerHubDeps {
@@ -24,6 +26,8 @@ export interface ViewerHubDeps {
   mediaFor(session: Session): Promise<SessionMedia>;
   /** Why the license refuses new connections, or null. */
   licenseRefusal(): Promise<DcvError | null>;
+  /** The sessions' agents: clipboard and file storage go through them. */
+  readonly agents: SessionAgents;
 }
 
 export class ViewerHub implements ViewerHost {
@@ -37,9 +41,18 @@ export class ViewerHub implements ViewerHost {
   constructor(private readonly deps: ViewerHubDeps) {
     this.log = deps.log;
     this.auth = new Authenticator(deps.config.security, deps.log.child('auth'));
-    const file = deps.config['session-management/defaults']['permissions-file'] || deps.defaultPermissionsFile;
+    const file =
+      deps.config['session-management/defaults']['permissions-file'] || deps.defaultPermissionsFile;
     this.access = new SessionAccess(deps.sessions, file, deps.log.child('permissions'));
     deps.sessions.setAccessPolicy(this.access);
+    deps.agents.setListener({
+      connected: () => undefined,
+      event: (sessionId, name, params, body) => {
+        if (name !== AgentEvent.ClipboardChanged || !isClipboardMime(params['mime'])) return;
+        const mime = params['mime'];
+        for (const c of this.forSession(sessionId)) c.clipboardCopied(mime, body);
+      },
+    });
     for (const line of this.auth.describe()) {
       if (line.warn) deps.log.warn(line.text);
       else deps.log.info(line.text);
@@ -62,26 +75,33 @@ export class ViewerHub implements ViewerHost {
       clientAddress: c.clientAddress,
     });
     if (!who.ok) {
-      const closeCode = who.code === 'AUTHENTICATION_UNAVAILABLE' ? CloseCode.ServerError : CloseCode.AuthenticationFailed;
+      const closeCode =
+        who.code === 'AUTHENTICATION_UNAVAILABLE' ? CloseCode.ServerError : CloseCode.AuthenticationFailed;
       return { closeCode, reason: who.reason };
     }
     const session = sessions.all().find((s) => s.id === hello.sessionId);
     const notFound: Refusal = {
       closeCode: CloseCode.SessionNotFound,
-      reason: hello.sessionId === '' ? 'No session available.' : `The ${hello.sessionId} session is not available.`,
+      reason:
+        hello.sessionId === '' ? 'No session available.' : `The ${hello.sessionId} session is not available.`,
     };
     if (session === undefined) return notFound;
     // With authentication 'none' DCV treats every viewer as the session owner; permissions still apply.
     const username = who.username ?? session.owner;
-    const features = featureMask(await this.access.grants(session, username));
+    const features = this.clipboardGate(featureMask(await this.access.grants(session, username)));
     // Without `display` the session is not theirs to see: refused exactly as a session that does not exist.
     if (!hasFeature(features, Feature.Display)) {
-      this.log.warn(`User '${username}' from ${c.clientAddress} may not open session '${session.id}' (no display permission)`);
+      this.log.warn(
+        `User '${username}' from ${c.clientAddress} may not open session '${session.id}' (no display permission)`,
+      );
       return notFound;
     }
     const license = await this.deps.licenseRefusal();
     if (license !== null) return { closeCode: CloseCode.PermissionDenied, reason: license.message };
-    const limit = session.maxConcurrentClients >= 0 ? session.maxConcurrentClients : config['session-management']['max-concurrent-clients'];
+    const limit =
+      session.maxConcurrentClients >= 0
+        ? session.maxConcurrentClients
+        : config['session-management']['max-concurrent-clients'];
     const current = this.forSession(session.id);
     if (limit >= 0 && current.length >= limit) {
       return {
@@ -92,14 +112,20 @@ export class ViewerHub implements ViewerHost {
     const perUser = config.security['max-connections-per-user'];
     const ofUser = [...this.connections.values()].filter((x) => x.username === username).length;
     if (perUser > 0 && ofUser >= perUser) {
-      return { closeCode: CloseCode.TooManyClients, reason: `${username} already has ${ofUser} connections (max-connections-per-user).` };
+      return {
+        closeCode: CloseCode.TooManyClients,
+        reason: `${username} already has ${ofUser} connections (max-connections-per-user).`,
+      };
     }
     let media: SessionMedia;
     try {
       media = await this.deps.mediaFor(session);
     } catch (e) {
       this.log.error(`Session '${session.id}': the screen cannot be streamed: ${(e as Error).message}`);
-      return { closeCode: CloseCode.ServerError, reason: 'The session screen cannot be streamed; the server log has details.' };
+      return {
+        closeCode: CloseCode.ServerError,
+        reason: 'The session screen cannot be streamed; the server log has details.',
+      };
     }
     if (this.deps.sessions.all().find((s) => s.id === session.id) !== session) {
       return { closeCode: CloseCode.SessionClosed, reason: `The ${session.id} session was closed.` };
@@ -107,15 +133,49 @@ export class ViewerHub implements ViewerHost {
     return { session, media, username, features };
   }
 
+  async paste(c: ViewerConnection, mime: ClipboardMime, data: Uint8Array): Promise<void> {
+    const limit = this.deps.config.clipboard['max-payload-size'];
+    if (!this.deps.config.clipboard.enabled) return;
+    if (data.byteLength > limit) {
+      this.log.warn(
+        `Connection ${c.id}: a paste of ${data.byteLength} bytes is over [clipboard] max-payload-size (${limit}); dropped`,
+      );
+      return;
+    }
+    const link = await this.deps.agents.link(c.sessionId, 2000);
+    if (link === null) {
+      this.log.warn(
+        `Connection ${c.id}: paste dropped, the session agent of '${c.sessionId}' is not running`,
+      );
+      return;
+    }
+    try {
+      await link.request(AgentMethod.ClipboardSet, { mime }, data);
+    } catch (e) {
+      this.log.warn(
+        `Connection ${c.id}: paste into session '${c.sessionId}' failed: ${(e as Error).message}`,
+      );
+    }
+  }
+
   joined(c: ViewerConnection): void {
     this.connections.set(c.id, c);
-    this.log.info(`Client ${c.id} (user: ${c.username}) connected to session '${c.sessionId}' from ${c.clientAddress} (client ${c.clientVersion})`);
+    this.log.info(
+      `Client ${c.id} (user: ${c.username}) connected to session '${c.sessionId}' from ${c.clientAddress} (client ${c.clientVersion})`,
+    );
   }
 
   left(c: ViewerConnection): void {
     if (!this.connections.delete(c.id)) return;
     this.lastDisconnection.set(c.sessionId, new Date());
     this.log.info(`Client ${c.id} (user: ${c.username}) disconnected from session '${c.sessionId}'`);
+  }
+
+  /** With [clipboard] enabled=false no viewer gets the clipboard features, whatever its permissions. */
+  private clipboardGate(features: number): number {
+    return this.deps.config.clipboard.enabled
+      ? features
+      : features & ~(Feature.ClipboardCopy | Feature.ClipboardPaste);
   }
 
   forSession(id: string): ViewerConnection[] {
@@ -156,9 +216,12 @@ export class ViewerHub implements ViewerHost {
     if (session === undefined) return;
     await Promise.all(
       this.forSession(sessionId).map(async (c) => {
-        const features = featureMask(await this.access.grants(session, c.username));
+        const features = this.clipboardGate(featureMask(await this.access.grants(session, c.username)));
         if (!hasFeature(features, Feature.Display)) {
-          c.close(CloseCode.PermissionDenied, `Your permissions on session ${sessionId} no longer include display.`);
+          c.close(
+            CloseCode.PermissionDenied,
+            `Your permissions on session ${sessionId} no longer include display.`,
+          );
         } else c.setFeatures(features);
       }),
     );

@@ -78,12 +78,18 @@ export class WebEndpoint {
     this.prefix = path.endsWith('/') ? path : `${path}/`;
     this.hostRegex = new RegExp(deps.config.security['allowed-http-host-regex'], 'i');
     this.originRegex = new RegExp(deps.config.security['allowed-ws-origin-regex'], 'i');
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE_BYTES, perMessageDeflate: false });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: MAX_CLIENT_MESSAGE_BYTES,
+      perMessageDeflate: false,
+    });
     const root = deps.webRoot ?? WEB_ROOT;
     try {
       for (const name of readdirSync(root)) this.files.set(name, readFileSync(join(root, name)));
     } catch {
-      deps.log.warn(`The web client is missing from ${root} (run 'npm run build'); only the WebSocket endpoint works.`);
+      deps.log.warn(
+        `The web client is missing from ${root} (run 'npm run build'); only the WebSocket endpoint works.`,
+      );
     }
   }
 
@@ -95,10 +101,17 @@ export class WebEndpoint {
   static async start(deps: WebEndpointDeps): Promise<WebEndpoint> {
     const e = new WebEndpoint(deps);
     const { connectivity } = deps.config;
-    const endpoints = connectivity['web-listen-endpoints'].map((s) => parseListenEndpoint(s, connectivity['web-port']));
+    const endpoints = connectivity['web-listen-endpoints'].map((s) =>
+      parseListenEndpoint(s, connectivity['web-port']),
+    );
     const hasV4Any = endpoints.some((p) => p.host === '0.0.0.0');
     for (const { host, port } of endpoints) {
-      const server = https.createServer({ cert: deps.tls.cert, key: deps.tls.key, minVersion: 'TLSv1.2', ciphers: deps.config.security.ciphers });
+      const server = https.createServer({
+        cert: deps.tls.cert,
+        key: deps.tls.key,
+        minVersion: 'TLSv1.2',
+        ciphers: deps.config.security.ciphers,
+      });
       server.on('request', (req, res) => e.request(req, res));
       server.on('upgrade', (req, socket, head) => e.upgrade(req, socket, head));
       server.on('tlsClientError', () => undefined);
@@ -115,8 +128,12 @@ export class WebEndpoint {
         const code = (err as NodeJS.ErrnoException).code;
         if (host === '::' && (code === 'EAFNOSUPPORT' || code === 'EADDRNOTAVAIL')) continue; // no IPv6 on this host
         await e.close();
-        const why = code === 'EADDRINUSE' ? 'the port is in use by another program' : (code ?? (err as Error).message);
-        throw new DcvError('WEB_LISTEN_FAILED', `dcvserver cannot listen on ${host}:${port}: ${why}; change [connectivity] web-port in dcv.conf or stop that program.`);
+        const why =
+          code === 'EADDRINUSE' ? 'the port is in use by another program' : (code ?? (err as Error).message);
+        throw new DcvError(
+          'WEB_LISTEN_FAILED',
+          `dcvserver cannot listen on ${host}:${port}: ${why}; change [connectivity] web-port in dcv.conf or stop that program.`,
+        );
       }
     }
     return e;
@@ -141,19 +158,27 @@ export class WebEndpoint {
       const head = first.toString('latin1');
       const path = /^[A-Z]+ (\/[^ \r\n]*) HTTP\/1\.[01]\r\n/.exec(head)?.[1];
       const host = /\r\nhost: *([^\r\n]+)/i.exec(head)?.[1]?.trim();
-      if (path === undefined || host === undefined || !this.hostRegex.test(host) || !/^[\w.:[\]-]+$/.test(host)) {
+      if (
+        path === undefined ||
+        host === undefined ||
+        !this.hostRegex.test(host) ||
+        !/^[\w.:[\]-]+$/.test(host)
+      ) {
         socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
       const target = `https://${host.includes(':') && !host.endsWith(']') ? host : `${host}:${port}`}${path}`;
-      socket.end(`HTTP/1.1 301 Moved Permanently\r\nLocation: ${target}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      socket.end(
+        `HTTP/1.1 301 Moved Permanently\r\nLocation: ${target}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+      );
     });
   }
 
   private headers(res: ServerResponse): void {
     const { connectivity } = this.deps.config;
     if (connectivity['web-use-hsts']) res.setHeader('Strict-Transport-Security', 'max-age=31536000');
-    if (connectivity['web-x-frame-options'] !== '') res.setHeader('X-Frame-Options', connectivity['web-x-frame-options']);
+    if (connectivity['web-x-frame-options'] !== '')
+      res.setHeader('X-Frame-Options', connectivity['web-x-frame-options']);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     // `?authToken=` may be in the page address; no link or fetch may carry it elsewhere in a Referer.
     res.setHeader('Referrer-Policy', 'no-referrer');
@@ -194,7 +219,10 @@ export class WebEndpoint {
       res.writeHead(404).end('Not found\n');
       return;
     }
-    res.writeHead(200, { 'Content-Type': CONTENT_TYPES[extname(name)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache' });
+    res.writeHead(200, {
+      'Content-Type': CONTENT_TYPES[extname(name)] ?? 'application/octet-stream',
+      'Cache-Control': 'no-cache',
+    });
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
@@ -212,7 +240,9 @@ export class WebEndpoint {
       const user = bearer === null ? null : auth.tickets.redeem(bearer[1]!);
       if (user === null) {
         res.writeHead(401, { ...json, 'WWW-Authenticate': 'Bearer realm="opendcv"' });
-        res.end(JSON.stringify({ error: 'Log in first.', login: auth.mode === 'system' ? 'password' : 'token' }));
+        res.end(
+          JSON.stringify({ error: 'Log in first.', login: auth.mode === 'system' ? 'password' : 'token' }),
+        );
         return;
       }
       visible = all.filter((s) => access.grantsSync(s, user).has('display'));
@@ -247,15 +277,27 @@ export class WebEndpoint {
       answer(400, { error: 'The login request is not a JSON object of at most 8 KiB.' });
       return;
     }
-    const address = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`.replace(/^::ffff:/, '');
+    const address = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`.replace(
+      /^::ffff:/,
+      '',
+    );
     const { auth } = this.deps.viewers;
     const result =
       typeof body.authToken === 'string'
         ? // The session the link names goes to the verifier, which may insist on it (DCV-REFERENCE.md §5).
-          await auth.authenticate({ authToken: body.authToken, sessionId: typeof body.sessionId === 'string' ? body.sessionId : '', clientAddress: address })
+          await auth.authenticate({
+            authToken: body.authToken,
+            sessionId: typeof body.sessionId === 'string' ? body.sessionId : '',
+            clientAddress: address,
+          })
         : await auth.passwordLogin(String(body.username ?? ''), String(body.password ?? ''), address);
     if (!result.ok) {
-      const status = result.code === 'AUTHENTICATION_THROTTLED' ? 429 : result.code === 'AUTHENTICATION_UNAVAILABLE' ? 503 : 401;
+      const status =
+        result.code === 'AUTHENTICATION_THROTTLED'
+          ? 429
+          : result.code === 'AUTHENTICATION_UNAVAILABLE'
+            ? 503
+            : 401;
       answer(status, { error: result.reason });
       return;
     }
@@ -263,7 +305,10 @@ export class WebEndpoint {
       answer(200, { username: '', token: '' }); // authentication 'none': nothing to present
       return;
     }
-    const token = 'token' in result && typeof result.token === 'string' ? result.token : auth.tickets.issue(result.username);
+    const token =
+      'token' in result && typeof result.token === 'string'
+        ? result.token
+        : auth.tickets.issue(result.username);
     answer(200, { username: result.username, token });
   }
 
@@ -276,7 +321,10 @@ export class WebEndpoint {
     if (!this.hostRegex.test(req.headers.host ?? '')) return refuse(403, 'Forbidden');
     if (!this.originRegex.test(req.headers.origin ?? '')) return refuse(403, 'Forbidden');
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const address = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`.replace(/^::ffff:/, '');
+      const address = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`.replace(
+        /^::ffff:/,
+        '',
+      );
       this.deps.viewers.accept(ws, address, req.headers['user-agent'] ?? '');
     });
   }
