@@ -183,6 +183,8 @@ declare module 'x11' {
     auth?: { name: string; data: string };
     shm?: boolean | 'off';
     disableBigRequests?: boolean;
+    /** An already-open duplex to the server, used instead of connecting by display name. */
+    stream?: import('node:stream').Duplex;
   }
   export function createClient(
     options: CreateClientOptions,

@@ -1,7 +1,17 @@
 // Entry point of the browser client: `#SESSION_ID` in the URL opens that session, no fragment lists sessions;
-// a login comes first when the server asks for one.
+// a login comes first when the server asks for one, and the top bar then shows who is logged in.
+import {
+  forgetLoginToken,
+  logOut,
+  login,
+  loginNeeded,
+  loginToken,
+  loginUser,
+  takeUrlAuthToken,
+} from './connection/login-token.js';
+import { S } from './strings.js';
 import { showLoginForm } from './ui/login-form.js';
-import { forgetLoginToken, login, loginNeeded, loginToken, takeUrlAuthToken } from './connection/login-token.js';
+import { applyTheme, loadPreferences } from './ui/preferences.js';
 import { showSessionList } from './ui/session-list.js';
 import { StatusBanner } from './ui/status-banner.js';
 import { Viewer } from './viewer.js';
@@ -15,6 +25,7 @@ function sessionFromHash(): string {
 }
 
 async function main(): Promise<void> {
+  applyTheme(loadPreferences().theme);
   const root = document.getElementById('app') ?? document.body;
   const status = new StatusBanner(root);
   const sessionId = sessionFromHash();
@@ -31,18 +42,19 @@ async function main(): Promise<void> {
   }
   const need = await loginNeeded();
   if (need === 'token') {
-    status.show(
-      'closed',
-      'This server admits viewers through a link that carries an authentication token; open the link you were given.',
-    );
+    status.show('closed', S.tokenLinkNeeded);
     return;
   }
   if (need === 'password') {
-    status.show('idle', 'Log in to continue');
+    status.show('idle', S.loginNeeded);
     await showLoginForm(root);
   }
+  const user = loginUser();
+  if (user !== undefined && loginToken() !== undefined) {
+    status.showAccount(user, () => void logOut().then(() => location.reload()));
+  }
   if (sessionId === '') {
-    status.show('listing', 'Loading sessions…');
+    status.show('listing', S.loadingSessions);
     void showSessionList(root, (message) => status.show('listing', message));
     return;
   }

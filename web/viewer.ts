@@ -1,24 +1,36 @@
 // Drives one viewer (the role noVNC's rfb.js plays): connects and handshakes, routes server messages to the
-// renderer, cursor and clipboard, sends input, pings, reconnects with backoff, and keeps the state that the
-// status line, the stats overlay and window.opendcv show.
-import { CloseCode, isRetryableClose } from '../src/protocol/close-code.js';
+// renderer, cursor, clipboard and plugged-in modules, sends input, pings, reconnects (with back-off, or by
+// checking slowly for a session that is gone: retry-policy.ts), and keeps the state that the top bar, the
+// connection card, the toolbar's panels and window.opendcv show.
+import { CloseCode } from '../src/protocol/close-code.js';
 import { CODEC_H264, CODEC_PNG } from '../src/protocol/codecs.js';
 import { Feature, hasFeature } from '../src/protocol/features.js';
 import { PROTOCOL_VERSION } from '../src/protocol/message-type.js';
 import type { FromServer, Message } from '../src/protocol/messages.js';
 import { reconnectDelay } from './connection/backoff.js';
+import { POLL_INTERVAL_MS, retryPolicy } from './connection/retry-policy.js';
 import { ClipboardSync } from './input/clipboard.js';
-import { mountClipboardPanel } from './ui/clipboard-panel.js';
-import { CursorPainter } from './render/cursor.js';
-import { Display } from './render/display.js';
-import { fullscreenButton } from './ui/fullscreen.js';
 import { KeyboardInput } from './input/keyboard.js';
 import { PointerInput } from './input/pointer.js';
+import { ScreenKeyboard } from './input/screen-keyboard.js';
+import { TouchInput } from './input/touch.js';
+import { CursorPainter } from './render/cursor.js';
+import { Display } from './render/display.js';
 import type { FromRenderer } from './render/render-messages.js';
 import { RenderHost } from './render/render-host.js';
-import { Stats, formatStats, nowUs } from './ui/stats.js';
-import { StatusBanner } from './ui/status-banner.js';
+import { S } from './strings.js';
+import { ConnectionCard, type CardContent } from './ui/connection-card.js';
+import { toggleFullscreen } from './ui/fullscreen.js';
+import { clipboardPanel } from './ui/clipboard-panel.js';
+import { keysPanel } from './ui/keys-panel.js';
+import { metricsPanel } from './ui/metrics-panel.js';
+import { Notifications } from './ui/notifications.js';
+import { applyTheme, loadPreferences, preferencesPanel } from './ui/preferences.js';
+import { Stats, nowUs } from './ui/stats.js';
+import type { ConnectionState, StatusBanner } from './ui/status-banner.js';
+import { Toolbar } from './ui/toolbar.js';
 import { ViewerSocket } from './connection/viewer-socket.js';
+import { VIEWER_MODULES, type ServerMessageOf, type ViewerContext } from './viewer-modules.js';
 import { installViewerApi, type ViewerState } from './viewer-state.js';
 
 const PING_INTERVAL_MS = 2000;
@@ -42,7 +54,12 @@ export class Viewer {
   private readonly clipboard: ClipboardSync;
   private readonly keyboard: KeyboardInput;
   private readonly stats = new Stats();
-  private readonly overlay: HTMLElement;
+  private readonly stage: HTMLElement;
+  private readonly card: ConnectionCard;
+  private readonly toolbar: Toolbar;
+  private readonly notifications: Notifications;
+  private readonly listeners = new Map<string, ((m: FromServer) => void)[]>();
+  private readonly stateListeners: ((s: ConnectionState) => void)[] = [];
   private socket: ViewerSocket | undefined;
   private attempt = 0;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
@@ -52,12 +69,16 @@ export class Viewer {
   private nonce = 1;
   private lastKeyframeRequest = 0;
   private codecs: string[] = [CODEC_PNG];
+  /** The person pressed Disconnect: the close that follows is theirs, not the server's. */
+  private leaving = false;
+  /** What the card said about the last close, so a failed retry of the same problem keeps its words. */
+  private lastProblem: CardContent | undefined;
 
   constructor(
     private readonly sessionId: string,
     private readonly status: StatusBanner,
     root: HTMLElement,
-    /** The login of this page (web/login-token.ts); absent when the server asks for none. */
+    /** The login of this page (web/connection/login-token.ts); absent when the server asks for none. */
     private readonly auth?: ViewerAuth,
   ) {
     this.state = {
@@ -87,10 +108,15 @@ export class Viewer {
       clipboardText: '',
       clipboardImageBytes: 0,
     };
-    const stage = document.createElement('div');
-    stage.id = 'stage';
-    root.appendChild(stage);
-    this.display = new Display(stage);
+    root.classList.add('viewing');
+    status.setSubject(sessionId);
+    this.stage = document.createElement('main');
+    this.stage.id = 'stage';
+    this.stage.classList.add('offline');
+    root.appendChild(this.stage);
+    this.card = new ConnectionCard(root);
+    this.display = new Display(this.stage);
+    this.display.canvas.setAttribute('aria-label', S.remoteScreen);
     this.renderer = new RenderHost(this.display.canvas, (m) => this.fromRenderer(m));
     this.state.decoder = this.renderer.where;
     this.cursor = new CursorPainter(this.display.canvas);
@@ -101,35 +127,38 @@ export class Viewer {
       },
       () => this.granted(Feature.ClipboardPaste),
     );
-    const clipboardPanel = mountClipboardPanel(root, this.clipboard, () =>
-      this.granted(Feature.ClipboardPaste),
-    );
+    const key = (keysym: number, down: boolean): void => this.send({ type: 'key', keysym, down });
     this.keyboard = new KeyboardInput(this.display.canvas, {
-      send: (keysym, down) => this.send({ type: 'key', keysym, down }),
+      send: key,
       enabled: () => this.granted(Feature.Keyboard),
       beforePaste: (proceed) => this.clipboard.beforePaste(proceed),
     });
-    new PointerInput(this.display, {
-      sendPointer: (x, y, buttons) => this.send({ type: 'pointer', x, y, buttons }),
-      sendWheel: (dx, dy) => this.send({ type: 'wheel', dx, dy }),
+    const pointer = {
+      sendPointer: (x: number, y: number, buttons: number) => this.send({ type: 'pointer', x, y, buttons }),
+      sendWheel: (dx: number, dy: number) => this.send({ type: 'wheel', dx, dy }),
       enabled: () => this.granted(Feature.Mouse),
+    };
+    new PointerInput(this.display, pointer);
+    new TouchInput(this.display, pointer);
+    const screenKeyboard = new ScreenKeyboard(this.stage, S.onScreenKeyboardTitle, (k, down) => {
+      if (this.granted(Feature.Keyboard)) key(k, down);
     });
-    this.overlay = document.createElement('div');
-    this.overlay.id = 'stats';
-    root.appendChild(this.overlay);
-    const toggle = document.createElement('button');
-    toggle.id = 'stats-toggle';
-    toggle.textContent = 'stats';
-    toggle.title = 'Show or hide streaming metrics';
-    toggle.addEventListener('click', () => this.overlay.classList.toggle('hidden'));
-    status.element.appendChild(this.scaleButton());
-    status.element.appendChild(fullscreenButton(stage, this.display.canvas));
-    status.element.appendChild(toggle);
-    status.element.appendChild(
-      panelButton('clipboard-toggle', 'clipboard', 'Copy and paste between this device and the session', () =>
-        clipboardPanel.toggle(),
-      ),
+
+    const focusScreen = (): void => this.display.canvas.focus({ preventScroll: true });
+    this.toolbar = new Toolbar(status.element, focusScreen);
+    this.addBuiltInTools(root, focusScreen, screenKeyboard);
+    this.notifications = new Notifications(this.toolbar);
+    const prefs = loadPreferences();
+    applyTheme(prefs.theme);
+    this.toolbar.setAutoHide(prefs.autoHideToolbar);
+    this.toolbar.addPanel(
+      preferencesPanel(prefs, (p) => {
+        applyTheme(p.theme);
+        this.toolbar.setAutoHide(p.autoHideToolbar);
+      }),
     );
+    for (const start of VIEWER_MODULES) start(this.context(focusScreen));
+
     setInterval(() => this.tick(), 1000);
     installViewerApi(this.state, {
       screenshot: async () => {
@@ -147,27 +176,90 @@ export class Viewer {
         return c?.kind === 'image' ? bytesToBase64(c.png) : '';
       },
     });
-    window.addEventListener('pagehide', () => this.socket?.close(CloseCode.GoingAway, 'the page was closed'));
+    window.addEventListener('pagehide', () => this.socket?.close(CloseCode.GoingAway, S.pageClosed));
   }
 
-  /** "1:1" shows remote pixels as they are (scrolling when the window is smaller); "fit" scales down again. */
-  private scaleButton(): HTMLButtonElement {
-    const button = document.createElement('button');
-    button.id = 'scale-toggle';
-    const label = (): void => {
-      button.textContent = this.display.scale === 'fit' ? '1:1' : 'fit';
-      button.title =
-        this.display.scale === 'fit'
-          ? 'Show the remote screen pixel for pixel, scrolling if the window is smaller'
-          : 'Scale the remote screen down to fit the window';
-    };
-    label();
-    button.addEventListener('click', () => {
-      this.display.setScale(this.display.scale === 'fit' ? 'native' : 'fit');
-      label();
-      this.display.canvas.focus();
+  /** The toolbar's own entries: scale, full screen, keys, on-screen keyboard, metrics and disconnect. */
+  private addBuiltInTools(root: HTMLElement, focusScreen: () => void, screenKeyboard: ScreenKeyboard): void {
+    const scale = this.toolbar.addButton({
+      id: 'scale',
+      label: S.oneToOne,
+      title: S.oneToOneTitle,
+      icon: 'fit',
+      order: 10,
+      onClick: () => {
+        this.display.setScale(this.display.scale === 'fit' ? 'native' : 'fit');
+        label();
+        focusScreen();
+      },
     });
-    return button;
+    const label = (): void => {
+      const fit = this.display.scale === 'fit';
+      scale.button.querySelector('.label')!.textContent = fit ? S.oneToOne : S.fit;
+      scale.button.title = fit ? S.oneToOneTitle : S.fitTitle;
+    };
+    this.toolbar.addButton({
+      id: 'fullscreen',
+      label: S.fullscreen,
+      title: S.fullscreenTitle,
+      icon: 'fullscreen',
+      order: 20,
+      onClick: () => toggleFullscreen(root, this.display.canvas),
+    });
+    this.toolbar.addPanel(clipboardPanel(this.clipboard, () => this.granted(Feature.ClipboardPaste)));
+    this.toolbar.addPanel(keysPanel({ key: (k, down) => this.keyIfAllowed(k, down), focusScreen }));
+    this.toolbar.addButton({
+      id: 'screen-keyboard',
+      label: S.onScreenKeyboard,
+      title: S.onScreenKeyboardTitle,
+      icon: 'keyboard',
+      order: 45,
+      onClick: () => screenKeyboard.open(),
+    });
+    this.toolbar.addPanel(
+      metricsPanel({
+        stats: this.stats,
+        describe: () => ({
+          screen: this.state.remoteWidth ? `${this.state.remoteWidth}×${this.state.remoteHeight}` : '–',
+          codec: `${this.state.codec ?? '–'} (${this.renderer.where})`,
+          frames: this.state.framesDecoded,
+        }),
+      }),
+    );
+    this.toolbar.addButton({
+      id: 'disconnect',
+      label: S.disconnect,
+      title: S.disconnectTitle,
+      icon: 'power',
+      order: 90,
+      onClick: () => this.disconnect(),
+    });
+  }
+
+  private keyIfAllowed(keysym: number, down: boolean): void {
+    if (this.granted(Feature.Keyboard)) this.send({ type: 'key', keysym, down });
+  }
+
+  /** What a plugged-in module sees of this viewer (viewer-modules.ts). */
+  private context(focusScreen: () => void): ViewerContext {
+    const state = this.state;
+    return {
+      sessionId: this.sessionId,
+      toolbar: this.toolbar,
+      get connectionId() {
+        return state.connectionId;
+      },
+      send: (m) => this.send(m),
+      onMessage: <T extends FromServer['type']>(type: T, handler: (m: ServerMessageOf<T>) => void) => {
+        const list = this.listeners.get(type) ?? [];
+        list.push(handler as (m: FromServer) => void);
+        this.listeners.set(type, list);
+      },
+      onStateChange: (handler) => this.stateListeners.push(handler),
+      granted: (feature) => this.granted(feature),
+      notify: (text) => this.notifications.add(text),
+      focusScreen,
+    };
   }
 
   async start(): Promise<void> {
@@ -175,10 +267,30 @@ export class Viewer {
     this.connect();
   }
 
+  /** Tries now, whatever the countdown says ("Retry now", "Reconnect"). */
+  private retryNow(): void {
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    if (this.socket !== undefined) return;
+    this.state.reconnects++;
+    this.connect();
+  }
+
+  private disconnect(): void {
+    if (this.socket === undefined) return;
+    this.leaving = true;
+    this.socket.close(CloseCode.Normal, S.closedByViewer);
+  }
+
   private connect(): void {
-    this.setState(
-      this.state.reconnects > 0 ? 'reconnecting' : 'connecting',
-      `Connecting to session ${this.sessionId}…`,
+    this.leaving = false;
+    const again = this.state.reconnects > 0;
+    this.setState(again ? 'reconnecting' : 'connecting', S.connecting(this.sessionId));
+    // A retry of a known problem keeps saying what the problem is, with a spinner instead of the countdown.
+    this.card.show(
+      again && this.lastProblem !== undefined
+        ? { ...this.lastProblem, nextAttemptAt: undefined, busy: true, actions: [] }
+        : { kind: 'connecting', title: S.stateConnecting, detail: S.connecting(this.sessionId), busy: true },
     );
     const url = new URL('ws', document.baseURI);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -204,7 +316,7 @@ export class Viewer {
       authToken: this.auth?.token(),
     });
     this.helloTimer = setTimeout(
-      () => this.socket?.close(CloseCode.HandshakeTimeout, 'the server did not answer the handshake'),
+      () => this.socket?.close(CloseCode.HandshakeTimeout, S.handshakeTimeout),
       HELLO_TIMEOUT_MS,
     );
   }
@@ -222,9 +334,12 @@ export class Viewer {
         this.state.closeCode = undefined;
         this.state.closeReason = undefined;
         this.stats.resetClock();
+        this.lastProblem = undefined;
         this.resize(m.screenWidth, m.screenHeight);
         this.renderer.post({ kind: 'reset' });
-        this.setState('connected', `Connected to ${m.sessionId}`);
+        this.card.hide();
+        this.stage.classList.remove('offline');
+        this.setState('connected', S.connectedTo(m.sessionId));
         this.startPings();
         break;
       case 'video-frame':
@@ -267,11 +382,13 @@ export class Viewer {
       case 'clipboard-text':
         this.clipboard.receive({ kind: 'text', text: m.text });
         this.state.clipboardText = m.text;
+        this.notifications.add(S.clipboardReceived);
         break;
       case 'clipboard-image':
         // A copy: the message's bytes are a view into the socket's buffer.
         this.clipboard.receive({ kind: 'image', png: m.png.slice() });
         this.state.clipboardImageBytes = m.png.byteLength;
+        this.notifications.add(S.clipboardReceived);
         break;
       case 'ping':
         this.send({ type: 'pong', nonce: m.nonce, timestampUs: nowUs() });
@@ -285,6 +402,7 @@ export class Viewer {
       case 'close':
         break; // handled by ViewerSocket
     }
+    for (const h of this.listeners.get(m.type) ?? []) h(m);
   }
 
   private fromRenderer(m: FromRenderer): void {
@@ -339,13 +457,39 @@ export class Viewer {
     this.state.closeCode = code;
     this.state.closeReason = reason;
     this.state.features = 0;
-    if (!isRetryableClose(code)) {
-      this.setState('closed', `Disconnected: ${reason}`);
-      if (code === CloseCode.AuthenticationFailed) this.auth?.onAuthenticationFailed(reason);
+    this.state.connectionId = undefined;
+    // Never a stale picture under a message: the screen goes until a new connection paints it afresh.
+    this.stage.classList.add('offline');
+    if (document.fullscreenElement !== null) void document.exitFullscreen();
+    const retry = { id: 'retry', label: S.retryNow, run: () => this.retryNow() };
+    const reconnect = { id: 'retry', label: S.reconnect, run: () => this.retryNow() };
+    if (this.leaving) {
+      this.setState('closed', S.disconnected(reason));
+      this.card.show({
+        kind: 'user-disconnected',
+        title: S.stateUserDisconnected,
+        advice: S.stateUserDisconnectedAdvice,
+        actions: [reconnect],
+      });
       return;
     }
-    const delay = reconnectDelay(this.attempt++);
-    this.setState('reconnecting', `Disconnected: ${reason} — reconnecting in ${(delay / 1000).toFixed(1)} s`);
+    const policy = retryPolicy(code);
+    if (policy === 'stop') {
+      this.setState('closed', S.disconnected(reason));
+      if (code === CloseCode.AuthenticationFailed) {
+        this.card.hide();
+        this.auth?.onAuthenticationFailed(reason);
+        return;
+      }
+      this.card.show({ ...stopCard(code), detail: reason, actions: [reconnect] });
+      return;
+    }
+    const delay = policy === 'poll' ? POLL_INTERVAL_MS : reconnectDelay(this.attempt++);
+    const nextAttemptAt = performance.now() + delay;
+    this.lastProblem = { ...waitCard(code, this.sessionId), detail: reason };
+    if (policy === 'poll') this.setState('waiting', S.disconnected(reason));
+    else this.setState('reconnecting', S.reconnectingIn(reason, Number((delay / 1000).toFixed(1))));
+    this.card.show({ ...this.lastProblem, nextAttemptAt, actions: [retry] });
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       this.state.reconnects++;
@@ -373,11 +517,6 @@ export class Viewer {
     this.state.frameLatencyMs = this.stats.frameLatencyMs;
     this.state.bytesReceived = this.stats.bytesReceived;
     this.state.framesReceived = this.stats.framesReceived;
-    const size = this.state.remoteWidth ? `${this.state.remoteWidth}×${this.state.remoteHeight}` : '';
-    this.overlay.textContent = formatStats(
-      this.stats,
-      `${size} ${this.state.codec ?? ''} (${this.renderer.where})`.trim(),
-    );
   }
 
   private granted(feature: number): boolean {
@@ -389,8 +528,46 @@ export class Viewer {
   }
 
   private setState(state: ViewerState['state'], message: string): void {
+    const changed = state !== this.state.state;
     this.state.state = state;
     this.status.show(state, message);
+    if (changed) for (const h of this.stateListeners) h(state);
+  }
+}
+
+/** The card for a close the viewer will not retry by itself. */
+function stopCard(code: number): Pick<CardContent, 'kind' | 'title' | 'advice'> {
+  switch (code) {
+    case CloseCode.ClosedByAdministrator:
+      return {
+        kind: 'closed-by-administrator',
+        title: S.stateClosedByAdmin,
+        advice: S.stateClosedByAdminAdvice,
+      };
+    case CloseCode.PermissionDenied:
+      return { kind: 'denied', title: S.stateDenied, advice: S.stateDeniedAdvice };
+    default:
+      return { kind: 'refused', title: S.stateRefused, advice: S.stateRefusedAdvice };
+  }
+}
+
+/** The card while the viewer waits to try again. */
+function waitCard(code: number, sessionId: string): CardContent {
+  switch (code) {
+    case CloseCode.SessionNotFound:
+      return { kind: 'not-found', title: S.stateNotFound, advice: S.stateNotFoundAdvice(sessionId) };
+    case CloseCode.SessionClosed:
+      return { kind: 'ended', title: S.stateEnded, advice: S.stateEndedAdvice };
+    case CloseCode.LicenseRefused:
+      return { kind: 'license', title: S.stateLicense, advice: S.stateLicenseAdvice };
+    case CloseCode.TooManyClients:
+      return { kind: 'busy', title: S.stateBusy, advice: S.stateBusyAdvice };
+    case CloseCode.ServerError:
+      return { kind: 'server-error', title: S.stateServerError, advice: S.stateServerErrorAdvice };
+    case CloseCode.GoingAway:
+      return { kind: 'reconnecting', title: S.stateGoingAway, advice: S.stateReconnectingAdvice };
+    default:
+      return { kind: 'reconnecting', title: S.stateReconnecting, advice: S.stateReconnectingAdvice };
   }
 }
 
@@ -422,14 +599,4 @@ function bytesToBase64(bytes: Uint8Array): string {
   let s = '';
   for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(s);
-}
-
-/** A status-bar button that opens a panel (until the toolbar hosts the panels). */
-function panelButton(id: string, label: string, title: string, onClick: () => void): HTMLButtonElement {
-  const b = document.createElement('button');
-  b.id = id;
-  b.textContent = label;
-  b.title = title;
-  b.addEventListener('click', onClick);
-  return b;
 }

@@ -59,7 +59,7 @@ export class SessionAccess implements SessionAccessPolicy {
     if (key !== 'absent') {
       try {
         doc = loadPermissions(this.defaultFile, (p) => readFileSync(p, 'utf8'));
-        validatePermissions(doc);
+        for (const w of validatePermissions(doc)) this.log.warn(`The default permissions file: ${w}`);
       } catch (e) {
         doc = EMPTY_PERMISSIONS;
         this.log.error(`The default permissions file is not used: ${(e as Error).message}`);
@@ -102,6 +102,6 @@ export class SessionAccess implements SessionAccessPolicy {
   }
 
   check(permissions: PermissionsDocument): void {
-    validatePermissions(permissions, this.defaults());
+    for (const w of validatePermissions(permissions, this.defaults())) this.log.warn(`Session permissions: ${w}`);
   }
 }

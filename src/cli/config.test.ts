@@ -297,3 +297,23 @@ test('config diff: a dcv.conf against a .reg export of the same settings', async
     s.done();
   }
 });
+
+test('config check checks default.perm too: unknown features are warnings with file:line, other errors fail', async () => {
+  const s = sandbox();
+  try {
+    mkdirSync(join(s.root, 'etc/dcv'), { recursive: true });
+    const perm = join(s.root, 'etc/dcv/default.perm');
+    writeFileSync(perm, '[permissions]\n%any% allow builtin\n%any% deny webauthn-redirection usb-hologram\n');
+    assert.equal(await configCheck.run([], s.io), 0);
+    assert.equal(
+      s.io.stdout(),
+      `${join(s.root, 'etc/dcv/dcv.conf')} does not exist; the defaults apply\n` +
+        `${perm}:3: warning: unknown permission feature 'usb-hologram', ignored (not one DCV or this opendcv knows)\n`,
+    );
+    writeFileSync(perm, '[permissions]\n%any% allow builtin\nbob maybe display\n');
+    await assert.rejects(configCheck.run([], s.io), (e: unknown) => e instanceof DcvError && e.code === 'PERMISSIONS_INVALID');
+    assert.match(s.io.stdout(), new RegExp(`${perm}:3: 'maybe' is not a rule`));
+  } finally {
+    s.done();
+  }
+});

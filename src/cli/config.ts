@@ -16,42 +16,66 @@ import {
   NO_EFFECT,
   setKeyInText,
   type AnyKeySpec,
-  type LoadedConfig,
+  type DcvConfig,
 } from '../config/index.js';
+import { loadPermissions, validatePermissions } from '../config/permissions-file.js';
 import { DcvError } from '../errors.js';
-import { readConfigFile } from '../host/dcv-conf-file.js';
+import { readConfigFile, type ConfigFileRead } from '../host/dcv-conf-file.js';
 import { writeFileDurably } from '../host/durable-file.js';
 import type { CliCommand, CliIo } from './command.js';
 import { parseOptions, requiredOption } from './parse-options.js';
 
-function readConfig(path: string): LoadedConfig {
+function readConfig(path: string): ConfigFileRead {
   return readConfigFile(path, 'error');
+}
+
+/**
+ * The host's default permissions file, checked as dcvserver loads it: unknown feature names are warnings, any
+ * other problem is an error (the server then merges nothing from it). Prints each line; returns the error count.
+ */
+function checkDefaultPermissions(io: CliIo, config: DcvConfig): number {
+  const file = config['session-management/defaults']['permissions-file'] || io.paths.defaultPermissionsFile;
+  if (!existsSync(file)) return 0;
+  try {
+    const doc = loadPermissions(file, (p) => readFileSync(p, 'utf8'));
+    for (const w of validatePermissions(doc)) io.out(`${w}\n`);
+    return 0;
+  } catch (e) {
+    if (!(e instanceof DcvError)) throw e;
+    io.out(`${e.message}\n`);
+    return 1;
+  }
 }
 
 export const configCheck: CliCommand = {
   name: 'config check',
-  summary: 'Check dcv.conf (or a Windows .reg export) as dcvserver will at start',
+  summary: 'Check dcv.conf (or a Windows .reg export) and default.perm as dcvserver will at start',
   usage:
-    'dcv config check [FILE]\n\nFILE defaults to the configured dcv.conf. Exits 0 when the server would start with it.',
+    'dcv config check [FILE]\n\nFILE defaults to the configured dcv.conf; then the default permissions file\n' +
+    '(/etc/dcv/default.perm, or the one dcv.conf names) is checked too. Exits 0 when the server would start with them.',
   async run(args: string[], io: CliIo): Promise<number> {
     const { positionals } = parseOptions('config check', args, {}, { min: 0, max: 1, names: 'FILE' });
     const given = positionals[0];
     const path = given === undefined ? io.paths.configFile : resolve(io.cwd, given);
-    if (given === undefined && !existsSync(path)) {
-      // DCV runs on its defaults when there is no dcv.conf; that is a valid configuration.
-      io.out(`${path} does not exist; the defaults apply\n`);
-      return 0;
-    }
-    const loaded = readConfig(path);
+    // DCV runs on its defaults when there is no dcv.conf; that is a valid configuration.
+    const loaded = given === undefined ? readConfigFile(path, 'defaults') : readConfig(path);
+    if (given === undefined && !loaded.exists) io.out(`${path} does not exist; the defaults apply\n`);
     for (const d of loaded.diagnostics) io.out(`${formatDiagnostic(d)}\n`);
     const errors = loaded.diagnostics.filter((d) => d.severity === 'error').length;
+    const permissionErrors = given === undefined ? checkDefaultPermissions(io, loaded.config) : 0;
     if (errors > 0) {
       throw new DcvError(
         'CONFIG_INVALID',
         `${path} has ${errors} error${errors === 1 ? '' : 's'}; dcvserver will not start until ${errors === 1 ? 'it is' : 'they are'} fixed.`,
       );
     }
-    io.out(loaded.format === 'reg' ? 'registry export is valid\n' : 'dcv.conf is valid\n');
+    if (permissionErrors > 0) {
+      throw new DcvError(
+        'PERMISSIONS_INVALID',
+        'The default permissions file has an error; dcvserver merges nothing from it until it is fixed.',
+      );
+    }
+    if (loaded.exists) io.out(loaded.format === 'reg' ? 'registry export is valid\n' : 'dcv.conf is valid\n');
     return 0;
   },
 };
@@ -65,7 +89,7 @@ export const configDiff: CliCommand = {
     'per difference. Exits 0 when the two mean the same (only layout, quoting or comments differ), 1 when they differ.',
   async run(args: string[], io: CliIo): Promise<number> {
     const { positionals } = parseOptions('config diff', args, {}, { min: 2, max: 2, names: 'A and B' });
-    const [a, b] = positionals.map((p) => readConfig(resolve(io.cwd, p))) as [LoadedConfig, LoadedConfig];
+    const [a, b] = positionals.map((p) => readConfig(resolve(io.cwd, p))) as [ConfigFileRead, ConfigFileRead];
     for (const c of [a, b]) {
       const errors = c.diagnostics.filter((d) => d.severity === 'error').length;
       // Bad values still compare (by their stored text), but the reader should know the file is not usable as is.

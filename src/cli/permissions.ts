@@ -3,17 +3,54 @@
 // text, so dcvserver (root) never opens a path a user names.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { collectPermissionSources, type PermissionSources } from '../config/permissions-file.js';
+import {
+  collectPermissionSources,
+  EMPTY_PERMISSIONS,
+  loadPermissions,
+  permissionsFromSources,
+  validatePermissions,
+  type PermissionSources,
+  type PermissionsDocument,
+} from '../config/permissions-file.js';
+import { readConfigFile } from '../host/dcv-conf-file.js';
 import type { CliCommand, CliIo } from './command.js';
 import { callServer } from './control-client.js';
 import { formatJsonGlib } from './json-glib.js';
 import { exactlyOneOption, parseOptions, requiredOption } from './parse-options.js';
 import type { PermissionsDescription } from '../server/control/permission-requests.js';
 
-/** Reads and parses `path` (relative to the working directory) with everything it imports. */
+/** The default permissions file dcvserver merges into every session: dcv.conf's, else /etc/dcv/default.perm. */
+export function defaultPermissionsFile(io: CliIo): string {
+  const named = readConfigFile(io.paths.configFile, 'defaults').config['session-management/defaults'][
+    'permissions-file'
+  ];
+  return named || io.paths.defaultPermissionsFile;
+}
+
+/** The default file's rules as far as this user can read them (its groups and aliases may be used elsewhere). */
+function readableDefaults(io: CliIo): PermissionsDocument {
+  try {
+    return loadPermissions(defaultPermissionsFile(io), (p) => readFileSync(p, 'utf8'));
+  } catch {
+    return EMPTY_PERMISSIONS;
+  }
+}
+
+/**
+ * Reads and parses `path` (relative to the working directory) with everything it imports, and prints a
+ * warning (file:line) for each feature name this opendcv does not know: it is ignored, the rest applies.
+ */
 export function readPermissionSources(io: CliIo, path: string): PermissionSources {
   // Read as the calling user; the server parses again, trusting nothing.
-  return collectPermissionSources(resolve(io.cwd, path), (p) => readFileSync(p, 'utf8'));
+  const sources = collectPermissionSources(resolve(io.cwd, path), (p) => readFileSync(p, 'utf8'));
+  let warnings: string[] = [];
+  try {
+    warnings = validatePermissions(permissionsFromSources(sources), readableDefaults(io));
+  } catch {
+    // A group or alias this user cannot see may be defined in the default file; dcvserver decides.
+  }
+  for (const w of warnings) io.err(`${w}\n`);
+  return sources;
 }
 
 export const getPermissions: CliCommand = {

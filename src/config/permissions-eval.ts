@@ -41,7 +41,7 @@ function matches(
   }
 }
 
-/** The features the document grants the subject. Names it cannot resolve throw PERMISSIONS_INVALID. */
+/** The features the document grants the subject. Unknown feature names grant and deny nothing (validatePermissions warns). */
 export function grantedFeatures(doc: PermissionsDocument, s: PermissionSubject): Set<PermissionFeature> {
   const state = new Map<PermissionFeature, 'allow' | 'disallow' | 'deny'>();
   for (const r of doc.rules) {

@@ -117,8 +117,9 @@ carol deny input
   );
 });
 
-test('a typo in a feature, an undefined group or an alias cycle is an error naming file and line', () => {
-  assert.match(code(() => doc('[permissions]\nbob deny keybaord\n')), /^PERMISSIONS_INVALID: test\.perm:2: 'keybaord' is neither/);
+test('an undefined group, an alias cycle or a bad line is an error naming file and line; a feature typo warns', () => {
+  const typo = parsePermissionsText('[permissions]\nbob deny keybaord\n', 'test.perm').doc;
+  assert.match(validatePermissions(typo)[0]!, /^test\.perm:2: warning: unknown permission feature 'keybaord', ignored/);
   assert.match(code(() => doc('[permissions]\ngroup:nobody allow display\n')), /test\.perm:2: group 'nobody' is not defined/);
   assert.match(code(() => doc('[aliases]\na = b\nb = a\n')), /alias cycle/);
   assert.match(code(() => doc('[permissions]\nbob maybe display\n')), /test\.perm:2: 'maybe' is not a rule/);
@@ -191,4 +192,49 @@ test('resolvePath folds . and ..', () => {
   assert.equal(resolvePath('/etc/dcv', 'a/../b.perm'), '/etc/dcv/b.perm');
   assert.equal(resolvePath('/etc/dcv', '/abs/./x.perm'), '/abs/x.perm');
   assert.equal(resolvePath('/', '../../x'), '/x');
+});
+
+test('every DCV feature name is known, webauthn-redirection (DCV 2023.1) included', () => {
+  const names = [
+    'webauthn-redirection',
+    'gamepad',
+    'webcam',
+    'stylus',
+    'touch',
+    'printer',
+    'smartcard',
+    'usb',
+    'extensions-client',
+    'extensions-server',
+    'unsupervised-access',
+    'keyboard-sas',
+    'screenshot',
+  ];
+  const d = parsePermissionsText(`[permissions]\n%owner% allow ${names.join(' ')}\n`, '/etc/dcv/default.perm').doc;
+  assert.deepEqual(validatePermissions(d), []);
+  assert.deepEqual(granted(d, 'alice'), [...names].sort());
+});
+
+test('an unknown feature name is a warning with file and line, and the rest of the file applies', () => {
+  // A default.perm written for a newer DCV: its deny lines must still deny.
+  const text = `[aliases]
+future = hologram-redirection, display
+[permissions]
+%any% allow builtin
+%any% deny clipboard-copy telepathy
+bob deny display
+`;
+  const d = parsePermissionsText(text, '/etc/dcv/default.perm').doc;
+  assert.deepEqual(validatePermissions(d), [
+    "/etc/dcv/default.perm:2: warning: unknown permission feature 'hologram-redirection', ignored (not one DCV or this opendcv knows)",
+    "/etc/dcv/default.perm:5: warning: unknown permission feature 'telepathy', ignored (not one DCV or this opendcv knows)",
+  ]);
+  assert.equal(granted(d, 'carol').includes('clipboard-copy'), false);
+  assert.equal(granted(d, 'carol').includes('display'), true);
+  assert.equal(granted(d, 'bob').includes('display'), false);
+});
+
+test('an undefined group is an error naming the file and line of the group that uses it', () => {
+  const d = parsePermissionsText('[groups]\nops = bob, group:nosuch\n', '/etc/dcv/site.perm').doc;
+  assert.match(code(() => validatePermissions(d)), /^PERMISSIONS_INVALID: \/etc\/dcv\/site\.perm:2: group 'nosuch' is not defined$/);
 });

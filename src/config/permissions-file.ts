@@ -2,7 +2,10 @@
 // `#import`, merge and write back. Pure: files are read through the caller's `read` function.
 import { DcvError } from '../errors.js';
 
-/** Every feature name DCV documents (DCV-REFERENCE.md §4); `builtin` stands for all of them. */
+/**
+ * Every feature name DCV documents (DCV-REFERENCE.md §4); `builtin` stands for all of them. A name outside this
+ * list (a newer DCV's) is a warning with file and line and is ignored: never a reason to drop the file.
+ */
 export const PERMISSION_FEATURES = [
   'audio-in',
   'audio-out',
@@ -26,6 +29,7 @@ export const PERMISSION_FEATURES = [
   'touch',
   'unsupervised-access',
   'usb',
+  'webauthn-redirection',
   'webcam',
 ] as const;
 export type PermissionFeature = (typeof PERMISSION_FEATURES)[number];
@@ -55,6 +59,8 @@ export interface PermissionsDocument {
   readonly aliases: ReadonlyMap<string, readonly string[]>;
   /** In file order, imports first: order decides between `allow` and `disallow`. */
   readonly rules: readonly PermissionLine[];
+  /** `path:line` where each group (`group:NAME`) and alias (`alias:NAME`) was first defined, for messages. */
+  readonly sites?: ReadonlyMap<string, string>;
 }
 
 export const EMPTY_PERMISSIONS: PermissionsDocument = { groups: new Map(), aliases: new Map(), rules: [] };
@@ -86,6 +92,7 @@ export function parsePermissionsText(text: string, file: string): Parsed {
   const groups = new Map<string, Actor[]>();
   const aliases = new Map<string, string[]>();
   const rules: PermissionLine[] = [];
+  const sites = new Map<string, string>();
   const imports: { path: string; where: string }[] = [];
   let section: 'groups' | 'aliases' | 'permissions' | null = null;
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
@@ -130,6 +137,7 @@ export function parsePermissionsText(text: string, file: string): Parsed {
       if (!NAME.test(name)) throw invalid(where, `'${key}' is not a group name`);
       const members = values.map((v) => parseMember(v, where));
       groups.set(name, [...(groups.get(name) ?? []), ...members]);
+      if (!sites.has(`group:${name}`)) sites.set(`group:${name}`, where);
     } else {
       if (!FEATURE_NAME.test(key)) throw invalid(where, `'${key}' is not an alias name`);
       if (key === BUILTIN || (PERMISSION_FEATURES as readonly string[]).includes(key)) {
@@ -137,9 +145,10 @@ export function parsePermissionsText(text: string, file: string): Parsed {
       }
       for (const v of values) if (!FEATURE_NAME.test(v)) throw invalid(where, `'${v}' is not a feature or alias name`);
       aliases.set(key, [...(aliases.get(key) ?? []), ...values]);
+      if (!sites.has(`alias:${key}`)) sites.set(`alias:${key}`, where);
     }
   });
-  return { imports, doc: { groups, aliases, rules } };
+  return { imports, doc: { groups, aliases, rules, sites } };
 }
 
 function parseActorToken(token: string, where: string, asMember: boolean): Actor {
@@ -177,12 +186,14 @@ export function mergePermissions(...docs: PermissionsDocument[]): PermissionsDoc
   const groups = new Map<string, Actor[]>();
   const aliases = new Map<string, string[]>();
   const rules: PermissionLine[] = [];
+  const sites = new Map<string, string>();
   for (const d of docs) {
     for (const [k, v] of d.groups) groups.set(k, [...(groups.get(k) ?? []), ...v]);
     for (const [k, v] of d.aliases) aliases.set(k, [...(aliases.get(k) ?? []), ...v]);
     rules.push(...d.rules);
+    for (const [k, v] of d.sites ?? []) if (!sites.has(k)) sites.set(k, v);
   }
-  return { groups, aliases, rules };
+  return { groups, aliases, rules, sites };
 }
 
 /**
@@ -211,30 +222,44 @@ export function loadPermissions(entry: string, read: (path: string) => string): 
 }
 
 /**
- * Checks that every feature name resolves (through aliases, without cycles) and every group is defined, so a
- * typo cannot silently fail to deny. `base` supplies groups and aliases the document may use (default.perm).
+ * Checks that every group is defined and aliases have no cycles, so a typo in a group cannot silently fail to
+ * deny; `base` supplies groups and aliases the document may use (default.perm). Feature names that are neither
+ * DCV's nor an alias are returned as warnings (`path:line: …`): DCV adds features, and a file written for a
+ * newer DCV must keep its other rules, its `deny` lines above all.
  */
-export function validatePermissions(doc: PermissionsDocument, base: PermissionsDocument = EMPTY_PERMISSIONS): void {
+export function validatePermissions(
+  doc: PermissionsDocument,
+  base: PermissionsDocument = EMPTY_PERMISSIONS,
+): string[] {
   const all = mergePermissions(base, doc);
+  const warnings: string[] = [];
+  const unknown = (where: string) => (name: string) =>
+    warnings.push(`${where}: warning: unknown permission feature '${name}', ignored (not one DCV or this opendcv knows)`);
   for (const [name, members] of doc.groups) {
+    const where = doc.sites?.get(`group:${name}`) ?? `[groups] ${name}`;
     for (const m of members) {
-      if (m.kind === 'group' && !all.groups.has(m.name)) throw invalid(`[groups] ${name}`, `group '${m.name}' is not defined`);
+      if (m.kind === 'group' && !all.groups.has(m.name)) throw invalid(where, `group '${m.name}' is not defined`);
     }
   }
-  for (const name of doc.aliases.keys()) expandFeatures([name], all.aliases, `[aliases] ${name}`);
+  for (const name of doc.aliases.keys()) {
+    const where = doc.sites?.get(`alias:${name}`) ?? `[aliases] ${name}`;
+    expandFeatures([name], all.aliases, where, unknown(where));
+  }
   for (const r of doc.rules) {
     if (r.actor.kind === 'group' && !all.groups.has(r.actor.name)) {
       throw invalid(r.where, `group '${r.actor.name}' is not defined in [groups]`);
     }
-    expandFeatures(r.features, all.aliases, r.where);
+    expandFeatures(r.features, all.aliases, r.where, unknown(r.where));
   }
+  return [...new Set(warnings)];
 }
 
-/** The features a list of feature, `builtin` and alias names stands for. */
+/** The features a list of feature, `builtin` and alias names stands for; unknown names add nothing. */
 export function expandFeatures(
   names: readonly string[],
   aliases: ReadonlyMap<string, readonly string[]>,
   where: string,
+  onUnknown: (name: string) => void = () => {},
 ): Set<PermissionFeature> {
   const out = new Set<PermissionFeature>();
   const walk = (name: string, chain: readonly string[]): void => {
@@ -247,7 +272,10 @@ export function expandFeatures(
       return;
     }
     const alias = aliases.get(name);
-    if (alias === undefined) throw invalid(where, `'${name}' is neither a feature nor an alias (features: ${PERMISSION_FEATURES.join(', ')}, builtin)`);
+    if (alias === undefined) {
+      onUnknown(name);
+      return;
+    }
     if (chain.includes(name)) throw invalid(where, `alias cycle: ${[...chain, name].join(' → ')}`);
     for (const n of alias) walk(n, [...chain, name]);
   };

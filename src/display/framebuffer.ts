@@ -1,7 +1,10 @@
 // Reads the pixels of an Xvfb screen from its memory-mapped XWD file (`-fbdir DIR` → DIR/Xvfb_screen0):
 // parses the header once (again after a resize) and copies whole screens or rectangles into reusable Buffers.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+// The file is the session owner's: it is opened only as the regular file their X server made (see openFile).
+import { closeSync, fstatSync, lstatSync, readSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { DcvError } from '../errors.js';
+import { openRegularFile } from '../host/root-files.js';
 
 /** The layout of the pixel data, from the XWD header. */
 export interface FramebufferFormat {
@@ -28,6 +31,9 @@ export interface Rect {
 }
 
 const XWD_FILE_VERSION = 7;
+/** X's own limit per dimension, and a screen no one streams (256 MiB of pixels): a forged header stops here. */
+const MAX_SIDE = 32767;
+const MAX_PIXELS = 8192 * 8192;
 const Z_PIXMAP = 2;
 const HEADER_FIELDS = 25;
 
@@ -52,7 +58,9 @@ export function parseXwdHeader(header: Buffer, fileSize: number, path: string): 
   if (depth !== 24 && depth !== 32)
     throw bad(`depth ${depth} (only 24-bit colour is supported; start Xvfb with -screen 0 WxHx24)`);
   if (bitsPerPixel !== 32) throw bad(`${bitsPerPixel} bits per pixel (expected 32)`);
-  if (width === 0 || height === 0 || bytesPerLine < width * 4)
+  if (width === 0 || height === 0 || width > MAX_SIDE || height > MAX_SIDE || width * height > MAX_PIXELS)
+    throw bad(`geometry ${width}x${height}`);
+  if (bytesPerLine < width * 4 || bytesPerLine > width * 4 + 64)
     throw bad(`geometry ${width}x${height}, ${bytesPerLine} bytes per line`);
   const pixelOffset = headerSize + ncolors * 12;
   if (pixelOffset + bytesPerLine * height > fileSize) throw bad('the file is shorter than its pixel data');
@@ -100,15 +108,7 @@ export class Framebuffer implements ScreenPixels {
 
   /** Opens and validates `path` (e.g. DIR/Xvfb_screen0). */
   static open(path: string): Framebuffer {
-    let fd: number;
-    try {
-      fd = openSync(path, 'r');
-    } catch (e) {
-      throw new DcvError(
-        'FRAMEBUFFER_UNSUPPORTED',
-        `Cannot open the X framebuffer ${path}: ${(e as Error).message}.`,
-      );
-    }
+    const fd = openFile(path);
     try {
       return new Framebuffer(path, fd, readFormat(fd, path));
     } catch (e) {
@@ -140,7 +140,7 @@ export class Framebuffer implements ScreenPixels {
    */
   refresh(): boolean {
     this.assertOpen();
-    const fd = openSync(this.path, 'r');
+    const fd = openFile(this.path);
     let fmt: FramebufferFormat;
     try {
       fmt = readFormat(fd, this.path);
@@ -216,6 +216,22 @@ export function clampRect(r: Rect, width: number, height: number): Rect {
   const x1 = Math.max(x0, Math.min(width, Math.ceil(r.x + r.w)));
   const y1 = Math.max(y0, Math.min(height, Math.ceil(r.y + r.h)));
   return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
+}
+
+/**
+ * Opens the framebuffer file without blocking and without following a link, and only when it is a regular
+ * file owned by the owner of its directory (the account the X server runs as): a FIFO, a device, a symlink or
+ * a hard link to someone else's file put there by the session's owner is refused, never read.
+ */
+function openFile(path: string): number {
+  try {
+    return openRegularFile(path, lstatSync(dirname(path)).uid);
+  } catch (e) {
+    throw new DcvError(
+      'FRAMEBUFFER_UNSUPPORTED',
+      `Cannot open the X framebuffer ${path}: ${(e as Error).message}.`,
+    );
+  }
 }
 
 function readFormat(fd: number, path: string): FramebufferFormat {

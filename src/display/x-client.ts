@@ -1,11 +1,19 @@
 // Opens one connection of the `x11` package to a display with the cookie from a given xauth file, and
 // turns its callback API into promises. The caller owns the returned client (close it with closeXClient).
+// The X server may be a session owner's fake: the socket must be a socket, and its setup reply is checked
+// whole (x-setup-reply.ts) before `x11` sees a byte of it.
+import { lstatSync } from 'node:fs';
+import { createConnection, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 import x11 from 'x11';
 import type { Callback, X11Client, X11Display } from 'x11';
 import { DcvError } from '../errors.js';
 import { readDisplayCookie } from './xauth.js';
+import { checkSetupReply } from './x-setup-reply.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
+/** How long a half-closed connection may linger before it is cut (a fake server need not close its end). */
+const CLOSE_GRACE_MS = 1000;
 
 /** Parses ":N" / ":N.S" into N. */
 export function displayNumber(display: string): number {
@@ -41,7 +49,19 @@ export async function openXClient(
   return new Promise((resolve, reject) => {
     let settled = false;
     // shm:false: a plain socket; capture reads the framebuffer file, so MIT-SHM's fd passing is not needed.
-    const client = x11.createClient({ display: `:${num}`, auth, shm: false }, (err, disp) => {
+    let stream: Duplex;
+    try {
+      stream = checkedXStream(num);
+    } catch (e) {
+      reject(
+        new DcvError(
+          'DISPLAY_CONNECT_FAILED',
+          `Cannot connect to X display ${display}: ${(e as Error).message}.`,
+        ),
+      );
+      return;
+    }
+    const client = x11.createClient({ display: `:${num}`, auth, shm: false, stream }, (err, disp) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -74,6 +94,52 @@ export async function openXClient(
       }
     });
   });
+}
+
+/**
+ * A connection to display `num`'s local socket that passes the server's bytes on only once its whole setup
+ * reply has arrived and checks out; a hostile reply destroys the stream with the reason (the caller's error).
+ */
+function checkedXStream(num: number): Duplex {
+  const path = `/tmp/.X11-unix/X${num}`;
+  if (!lstatSync(path).isSocket()) throw new Error(`${path} is not a socket`);
+  const socket: Socket = createConnection(path);
+  let pending: Buffer | null = Buffer.alloc(0);
+  const duplex = new Duplex({
+    read() {},
+    write(chunk: Buffer, _encoding, done) {
+      socket.write(chunk, () => done());
+    },
+    final(done) {
+      socket.end();
+      setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+      done();
+    },
+    destroy(err, done) {
+      socket.destroy();
+      done(err);
+    },
+  });
+  socket.on('data', (data: Buffer) => {
+    if (pending === null) {
+      duplex.push(data);
+      return;
+    }
+    pending = Buffer.concat([pending, data]);
+    const verdict = checkSetupReply(pending);
+    if (verdict.kind === 'incomplete') return;
+    if (verdict.kind === 'refused') {
+      duplex.destroy(new Error(`the X server's setup reply is not valid: ${verdict.reason}`));
+      return;
+    }
+    const all = pending;
+    pending = null;
+    duplex.push(all);
+  });
+  socket.on('end', () => duplex.push(null));
+  socket.on('close', () => duplex.destroy());
+  socket.on('error', (e) => duplex.destroy(e));
+  return duplex;
 }
 
 export function closeXClient(client: X11Client): void {

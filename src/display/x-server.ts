@@ -1,17 +1,23 @@
 // Owns one Xvfb: picks a free display number, gives it a cookie, starts it as the session owner with its
 // framebuffer in a file (-fbdir) that capture reads directly, and stops it leaving no lock or socket behind.
+// The display's directory is root's (the owner cannot swap the cookie file root writes there for a symlink);
+// only its `fb` subdirectory, where Xvfb writes, belongs to the owner (docs/security.md, "Files root touches").
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
+import { createNewDirectory, createNewFile, removeSessionDirectory } from '../host/root-files.js';
 import { spawnAsUser } from '../host/spawn-as-user.js';
 import type { UserAccount } from '../host/user-account.js';
 import { xauthorityFile } from './xauthority.js';
 
 export interface XServerOptions {
   readonly owner: UserAccount;
-  /** Private directory for this display's files; created, owned by `owner`, removed on dispose. */
+  /**
+   * This display's directory, in a directory only root writes to: created new (root's, mode 711; its `fb`
+   * subdirectory the owner's), removed on dispose.
+   */
   readonly runDir: string;
   readonly width: number;
   readonly height: number;
@@ -59,24 +65,26 @@ export class XServer {
 
   static async start(options: XServerOptions): Promise<XServer> {
     const { owner, runDir } = options;
-    mkdirSync(runDir, { recursive: true, mode: 0o700 });
-    chownSync(runDir, owner.uid, owner.gid);
-    if (!existsSync(X11_UNIX)) mkdirSync(X11_UNIX, { mode: 0o1777 });
+    checkX11SocketDirectory();
+    // A directory left by a crash is removed the safe way first; anything still there is an error.
+    await removeSessionDirectory(runDir);
+    createNewDirectory(runDir, 0o711);
+    createNewDirectory(join(runDir, 'fb'), 0o700, owner);
     const cookie = randomBytes(16);
     const xauthority = join(runDir, 'Xauthority');
     let lastError = '';
     for (let n = options.firstDisplay ?? 1; n < (options.firstDisplay ?? 1) + 200; n++) {
       // A display whose socket or lock exists is taken (or being cleaned up): don't even try it.
       if (existsSync(`${X11_UNIX}/X${n}`) || existsSync(`/tmp/.X${n}-lock`)) continue;
-      writeFileSync(xauthority, xauthorityFile(n, cookie), { mode: 0o600 });
-      chownSync(xauthority, owner.uid, owner.gid);
+      rmSync(xauthority, { force: true }); // root's directory: removes the entry, follows nothing
+      createNewFile(xauthority, xauthorityFile(n, cookie), 0o600, owner);
       const attempt = await XServer.tryStart(n, xauthority, options);
       if (attempt instanceof XServer) return attempt;
       lastError = attempt;
       // Another server won the race for this number: try the next one. Anything else is fatal.
       if (!/already active|another X server|Cannot establish any listening sockets/i.test(attempt)) break;
     }
-    rmSync(runDir, { recursive: true, force: true });
+    await removeSessionDirectory(runDir);
     throw new Error(
       `Xvfb did not start: ${lastError.trim().split('\n').slice(-3).join(' ') || 'no free display'}`,
     );
@@ -89,7 +97,7 @@ export class XServer {
       '0',
       `${o.width}x${o.height}x24`,
       '-fbdir',
-      o.runDir,
+      join(o.runDir, 'fb'),
       '-auth',
       xauthority,
       '-nolisten',
@@ -101,7 +109,7 @@ export class XServer {
     ];
     const child = spawnAsUser(o.owner, 'Xvfb', args, {
       env: { PATH: '/usr/bin:/bin', HOME: o.owner.home },
-      cwd: o.runDir,
+      cwd: join(o.runDir, 'fb'),
       stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
@@ -127,7 +135,15 @@ export class XServer {
     child.stderr?.removeAllListeners('data');
     child.stderr?.resume();
     (child.stdio[3] as NodeJS.ReadableStream | undefined)?.resume();
-    return new XServer(n, xauthority, join(o.runDir, 'Xvfb_screen0'), o.runDir, o.width, o.height, child);
+    return new XServer(
+      n,
+      xauthority,
+      join(o.runDir, 'fb', 'Xvfb_screen0'),
+      o.runDir,
+      o.width,
+      o.height,
+      child,
+    );
   }
 
   async dispose(): Promise<void> {
@@ -137,6 +153,21 @@ export class XServer {
       await this.exitPromise;
       clearTimeout(timer);
     }
-    rmSync(this.runDir, { recursive: true, force: true });
+    await removeSessionDirectory(this.runDir);
+  }
+}
+
+/**
+ * The X sockets' directory must be root's and sticky (as systemd-tmpfiles makes it), so no user can replace
+ * another's socket; created so when it is absent.
+ */
+function checkX11SocketDirectory(): void {
+  if (!existsSync(X11_UNIX)) {
+    mkdirSync(X11_UNIX);
+    chmodSync(X11_UNIX, 0o1777); // mkdir's mode is narrowed by the umask
+  }
+  const st = lstatSync(X11_UNIX);
+  if (!st.isDirectory() || st.uid !== 0 || (st.mode & 0o1000) === 0) {
+    throw new Error(`${X11_UNIX} must be a sticky directory owned by root (remove it and start again)`);
   }
 }

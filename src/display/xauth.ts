@@ -1,6 +1,22 @@
 // Reads the MIT-MAGIC-COOKIE-1 for one display from an Xauthority file (the format libXau writes), so a
 // session's X connection uses its own xauth file rather than whatever $XAUTHORITY the server has.
-import { readFileSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
+import { openRegularFile } from '../host/root-files.js';
+
+/** Far more than any authority file holds; a session owner may write to theirs, so root reads no more. */
+const MAX_AUTHORITY_BYTES = 64 * 1024;
+
+function readBounded(path: string): Buffer {
+  const fd = openRegularFile(path);
+  try {
+    const buf = Buffer.alloc(MAX_AUTHORITY_BYTES);
+    let n = 0;
+    for (let r = 1; r > 0 && n < buf.length; n += r) r = readSync(fd, buf, n, buf.length - n, n);
+    return buf.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 export interface XauthEntry {
   family: number;
@@ -53,7 +69,7 @@ export function readDisplayCookie(
   authFile: string,
   displayNum: number,
 ): { name: string; data: Buffer } | undefined {
-  const entries = parseXauthority(readFileSync(authFile)).filter(
+  const entries = parseXauthority(readBounded(authFile)).filter(
     (e) => e.name === 'MIT-MAGIC-COOKIE-1' && (e.family === FAMILY_LOCAL || e.family === FAMILY_WILD),
   );
   const exact = entries.find((e) => e.display === String(displayNum));

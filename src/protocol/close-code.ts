@@ -30,6 +30,8 @@ export const CloseCode = {
   ServerError: 4011,
   /** The client did not send its ClientHello in time. */
   HandshakeTimeout: 4012,
+  /** The license refuses new connections (expired, wrong host, over its limit); the reason says which. */
+  LicenseRefused: 4013,
 } as const;
 
 export type CloseCodeName = keyof typeof CloseCode;
@@ -48,6 +50,7 @@ export function isRetryableClose(code: number): boolean {
     case CloseCode.ClosedByAdministrator:
     case CloseCode.SessionClosed:
     case CloseCode.NoCommonCodec:
+    case CloseCode.LicenseRefused:
     case CloseCode.ProtocolError:
     case CloseCode.MessageTooLarge:
       return false;

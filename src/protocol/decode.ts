@@ -14,14 +14,7 @@ import {
   typeSpecs,
   type Sender,
 } from './message-type.js';
-import {
-  MAX_VIDEO_RECTS,
-  POINTER_BUTTON_MASK,
-  type FromClient,
-  type FromServer,
-  type Message,
-  type Rect,
-} from './messages.js';
+import { MAX_VIDEO_RECTS, POINTER_BUTTON_MASK, type FromClient, type FromServer, type Message, type Rect } from './messages.js';
 import type { DecodeResult } from './protocol-error.js';
 
 /** Decodes a message a server received: server-to-client types are refused as 'wrong-direction'. */
@@ -153,26 +146,12 @@ function parseBody(type: number, r: ByteReader): Message {
       const width = positive(r, r.u16('width'), 'width');
       const height = positive(r, r.u16('height'), 'height');
       const count = r.u16('rect count');
-      if (count > MAX_VIDEO_RECTS)
-        r.fail('invalid-field', `video frame lists ${count} rects, more than ${MAX_VIDEO_RECTS}`);
+      if (count > MAX_VIDEO_RECTS) r.fail('invalid-field', `video frame lists ${count} rects, more than ${MAX_VIDEO_RECTS}`);
       const rects: Rect[] = [];
       for (let i = 0; i < count; i++) {
-        const rect = {
-          x: r.u16('rect x'),
-          y: r.u16('rect y'),
-          width: r.u16('rect width'),
-          height: r.u16('rect height'),
-        };
-        if (
-          rect.width === 0 ||
-          rect.height === 0 ||
-          rect.x + rect.width > width ||
-          rect.y + rect.height > height
-        ) {
-          r.fail(
-            'invalid-field',
-            `video rect ${rect.width}x${rect.height}+${rect.x}+${rect.y} is empty or outside the ${width}x${height} frame`,
-          );
+        const rect = { x: r.u16('rect x'), y: r.u16('rect y'), width: r.u16('rect width'), height: r.u16('rect height') };
+        if (rect.width === 0 || rect.height === 0 || rect.x + rect.width > width || rect.y + rect.height > height) {
+          r.fail('invalid-field', `video rect ${rect.width}x${rect.height}+${rect.x}+${rect.y} is empty or outside the ${width}x${height} frame`);
         }
         rects.push(rect);
       }
@@ -257,11 +236,9 @@ function parseBody(type: number, r: ByteReader): Message {
     case MessageType.ClipboardText:
       return { type: 'clipboard-text', text: r.text(r.remaining, 'clipboard text', MAX_CLIPBOARD_BYTES) };
     case MessageType.ClipboardImage: {
-      if (r.remaining < PNG_SIGNATURE.length)
-        r.fail('truncated', 'clipboard image is shorter than a PNG signature');
+      if (r.remaining < PNG_SIGNATURE.length) r.fail('truncated', 'clipboard image is shorter than a PNG signature');
       const png = r.rest();
-      if (!PNG_SIGNATURE.every((b, i) => png[i] === b))
-        r.fail('invalid-field', 'clipboard image is not a PNG');
+      if (!PNG_SIGNATURE.every((b, i) => png[i] === b)) r.fail('invalid-field', 'clipboard image is not a PNG');
       return { type: 'clipboard-image', png };
     }
     case MessageType.FrameShown: {

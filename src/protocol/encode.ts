@@ -163,14 +163,8 @@ function encodeRects(rects: readonly Rect[]): Uint8Array {
   const out = new Uint8Array(rects.length * 8);
   const view = new DataView(out.buffer);
   rects.forEach((r, i) => {
-    for (const [k, v] of [
-      ['x', r.x],
-      ['y', r.y],
-      ['width', r.width],
-      ['height', r.height],
-    ] as const) {
-      if (!Number.isInteger(v) || v < 0 || v > 0xffff)
-        throw new RangeError(`video rect ${k} ${v} is not a u16`);
+    for (const [k, v] of [['x', r.x], ['y', r.y], ['width', r.width], ['height', r.height]] as const) {
+      if (!Number.isInteger(v) || v < 0 || v > 0xffff) throw new RangeError(`video rect ${k} ${v} is not a u16`);
     }
     view.setUint16(i * 8, r.x, true);
     view.setUint16(i * 8 + 2, r.y, true);

@@ -1,12 +1,13 @@
 // dcvserver itself: reads the configuration, claims the pid file, owns the session table and the control
 // socket, and on stop disposes that one tree so nothing it started is left running.
 import { X509Certificate } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureRootDirectory, removeSessionDirectory } from '../host/root-files.js';
 import { collectPermissionSources } from '../config/permissions-file.js';
 import { DcvError } from '../errors.js';
 import type { HostPaths } from '../host-paths.js';
 import type { DcvConfig } from '../config/index.js';
-import { captureDisplayScreenshot, captureScreenshot } from '../codec/screenshot.js';
 import { SERVER_VERSION } from '../version/current.js';
 import {
   isAdministrator,
@@ -28,6 +29,7 @@ import { claimPidFile, releasePidFile } from '../host/pid-file.js';
 import { readServerConfig } from './server-config.js';
 import { loadTlsIdentity } from './tls-identity.js';
 import { ViewerHub } from './viewer/viewer-hub.js';
+import { sessionScreenshot } from './session-screenshot.js';
 import { WebEndpoint } from './viewer/web-endpoint.js';
 import type { SessionMedia } from './viewer/session-media.js';
 import { openSessionMedia } from './viewer/session-media-x11.js';
@@ -59,6 +61,20 @@ export function sessionSettings(config: DcvConfig, paths: HostPaths): SessionSet
   };
 }
 
+/** Removes every entry of the sessions directory (no session runs before the server), saying what it did. */
+async function removeLeftoverSessionDirectories(dir: string, log: Logger): Promise<void> {
+  for (const name of readdirSync(dir)) {
+    try {
+      await removeSessionDirectory(join(dir, name));
+      log.info(
+        `Removed the directory of session '${name}', left by an earlier run that did not stop cleanly`,
+      );
+    } catch (e) {
+      log.error(`Cannot remove ${join(dir, name)}, left by an earlier run: ${(e as Error).message}`);
+    }
+  }
+}
+
 export class DcvServer {
   private stopping: Promise<void> | null = null;
   private license: LicenseStatus | null = null;
@@ -84,12 +100,15 @@ export class DcvServer {
 
   static async start(paths: HostPaths, options: DcvServerOptions): Promise<DcvServer> {
     const { config, warnings } = readServerConfig(paths.configFile);
-    mkdirSync(paths.runDir, { recursive: true, mode: 0o755 });
-    mkdirSync(paths.sessionsRunDir, { recursive: true, mode: 0o755 });
+    // Root creates files in these; they must be root's alone, or a user could swap what root opens there.
+    ensureRootDirectory(paths.runDir);
+    ensureRootDirectory(paths.sessionsRunDir);
     const logDir = config.log.directory || paths.logDir;
-    mkdirSync(logDir, { recursive: true, mode: 0o755 });
+    ensureRootDirectory(logDir);
     claimPidFile(paths.pidFile);
     const log = new Logger(`${logDir}/server.log`, parseLogLevel(config.log.level), options.echoLog);
+    // What an earlier server that was killed left behind (its sessions died with it): removed the safe way.
+    await removeLeftoverSessionDirectories(paths.sessionsRunDir, log);
     const sessionLog = log.child('session');
     const sessions = new SessionTable(sessionSettings(config, paths), {
       created: (s) => {
@@ -340,12 +359,7 @@ export class DcvServer {
         const s = this.sessions.get(caller, id());
         const format = str('format') === 'jpeg' ? 'jpeg' : 'png';
         const options = { maxWidth: num('maxWidth'), maxHeight: num('maxHeight'), format } as const;
-        const head = s.layout()[0] ?? { width: 1920, height: 1080 };
-        // A virtual session's framebuffer is read directly; a console display is grabbed through X11.
-        const image =
-          s.framebufferPath !== null
-            ? await captureScreenshot(s.framebufferPath, options)
-            : await captureDisplayScreenshot(s.x11Display, s.x11Authority, head, options);
+        const image = await sessionScreenshot(s, options);
         const result: ScreenshotResult = { format, data: image.toString('base64') };
         return result;
       }

@@ -11,19 +11,10 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import selfsigned from 'selfsigned';
 import { chromium } from 'playwright-core';
-import WebSocket from 'ws';
-import {
-  CloseCode,
-  decodeServerMessage,
-  encodeMessage,
-  Feature,
-  PROTOCOL_VERSION,
-  type FromServer,
-  type Message,
-  type ServerHello,
-} from '../../src/protocol/index.js';
+import { CloseCode, Feature, PROTOCOL_VERSION } from '../../src/protocol/index.js';
 import { SERVER_VERSION } from '../../src/version/current.js';
-import { dcv, dcvserver, ensureUser, makeDcvRoot, removeDcvRoot, sleep, waitFor, writeInit, type TestUser } from './harness.js';
+import { TestViewer, type Hello } from './test-viewer.js';
+import { dcv, dcvserver, ensureSystemFile, ensureUser, makeDcvRoot, removeDcvRoot, sleep, waitFor, writeInit, type TestUser } from './harness.js';
 
 const FAILED_PASSWORD = 'Authentication failed: the user name or password is not correct.';
 const FAILED_TOKEN = 'Authentication failed: the authentication token was not accepted.';
@@ -40,102 +31,11 @@ async function freePort(): Promise<number> {
 
 /** Installs the PAM service DCV packages install, unless the host already has one. */
 function ensurePamService(): void {
-  if (!existsSync(PAM_FILE)) writeFileSync(PAM_FILE, '# opendcv viewers (docs/security.md)\n@include common-auth\n@include common-account\n');
+  ensureSystemFile(PAM_FILE, '# opendcv viewers (docs/security.md)\n@include common-auth\n@include common-account\n');
 }
 
 function setPassword(user: TestUser, password: string): void {
   execFileSync('chpasswd', { input: `${user.name}:${password}\n` });
-}
-
-interface Hello {
-  sessionId: string;
-  username?: string;
-  password?: string;
-  authToken?: string;
-}
-
-/** One viewer over WSS, as a script would write it: every server message recorded, the close remembered. */
-class TestViewer {
-  readonly messages: FromServer[] = [];
-  hello: ServerHello | undefined;
-  close: { code: number; reason: string } | undefined;
-  private readonly ws: WebSocket;
-  readonly opened: Promise<void>;
-  readonly done: Promise<void>;
-
-  constructor(port: number, options: { localAddress?: string } = {}) {
-    this.ws = new WebSocket(`wss://127.0.0.1:${port}/ws`, {
-      rejectUnauthorized: false,
-      origin: `https://127.0.0.1:${port}`,
-      localAddress: options.localAddress,
-    });
-    this.ws.binaryType = 'nodebuffer';
-    this.opened = new Promise((resolve, reject) => {
-      this.ws.once('open', () => resolve());
-      this.ws.once('error', reject);
-    });
-    this.ws.on('error', () => undefined);
-    this.ws.on('message', (data: Buffer) => {
-      const r = decodeServerMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-      if (!r.ok) return;
-      this.messages.push(r.message);
-      if (r.message.type === 'server-hello') this.hello = r.message;
-      if (r.message.type === 'close') this.close = { code: r.message.code, reason: r.message.reason };
-    });
-    this.done = new Promise((resolve) => {
-      this.ws.once('close', (code: number, reason: Buffer) => {
-        this.close ??= { code, reason: reason.toString() };
-        resolve();
-      });
-    });
-  }
-
-  static async open(port: number, hello: Hello, options: { localAddress?: string } = {}): Promise<TestViewer> {
-    const v = new TestViewer(port, options);
-    await v.opened;
-    v.send({
-      type: 'client-hello',
-      protocolVersion: PROTOCOL_VERSION,
-      clientVersion: SERVER_VERSION,
-      codecs: ['h264', 'png'],
-      viewportWidth: 640,
-      viewportHeight: 480,
-      ...hello,
-    });
-    return v;
-  }
-
-  send(m: Message): void {
-    this.sendRaw(encodeMessage(m));
-  }
-
-  sendRaw(bytes: Uint8Array | string, binary = true): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(bytes, { binary });
-  }
-
-  /** Resolves once the handshake is decided: admitted (ServerHello) or closed. */
-  async decided(): Promise<this> {
-    await waitFor('the handshake to be decided', () => (this.hello !== undefined || this.close !== undefined ? true : undefined), 15_000);
-    return this;
-  }
-
-  get open(): boolean {
-    return this.ws.readyState === WebSocket.OPEN;
-  }
-
-  async type(text: string): Promise<void> {
-    for (const ch of text) {
-      const keysym = ch === '\n' ? 0xff0d : ch.codePointAt(0)!;
-      this.send({ type: 'key', keysym, down: true });
-      this.send({ type: 'key', keysym, down: false });
-    }
-    await sleep(50);
-  }
-
-  end(): Promise<void> {
-    this.ws.close(1000);
-    return this.done;
-  }
 }
 
 /**
@@ -339,11 +239,19 @@ virtual-session-default-layout=[{'w':<640>, 'h':<480>, 'x':<0>, 'y':<0>}]
     assert.equal(own.code, 0, own.stderr);
     assert.match(own.stdout, /^audio-in audio-out clipboard-copy clipboard-paste display /);
 
+    // A feature name this opendcv does not know is a warning with file:line; the rest of the file applies.
     const typo = join(root, 'typo.perm');
-    writeFileSync(typo, '[permissions]\n%owner% allow builtin\ndcvauth-bob deny keybaord\n');
-    const refused = await dcv(root, ['set-permissions', '--session', 'dcvauth-a', '--file', typo]);
+    writeFileSync(typo, '[permissions]\n%owner% allow builtin webauthn-redirection\ndcvauth-bob deny keybaord\n');
+    const warned = await dcv(root, ['set-permissions', '--session', 'dcvauth-a', '--file', typo]);
+    assert.equal(warned.code, 0, warned.stderr);
+    assert.equal(warned.stderr, `${typo}:3: warning: unknown permission feature 'keybaord', ignored (not one DCV or this opendcv knows)\n`);
+    const after = await dcv(root, ['get-permissions', '--session', 'dcvauth-a', '--user', alice.name], alice);
+    assert.match(after.stdout, / webauthn-redirection webcam\n$/);
+    const bad = join(root, 'bad.perm');
+    writeFileSync(bad, '[permissions]\n%owner% allow builtin\ndcvauth-bob maybe display\n');
+    const refused = await dcv(root, ['set-permissions', '--session', 'dcvauth-a', '--file', bad]);
     assert.equal(refused.code, 2);
-    assert.match(refused.stderr, new RegExp(`^${typo}:3: 'keybaord' is neither a feature nor an alias`));
+    assert.match(refused.stderr, new RegExp(`^${bad}:3: 'maybe' is not a rule`));
     const both = await dcv(root, ['set-permissions', '--session', 'dcvauth-a', '--none', '--reset-builtin']);
     assert.equal(both.code, 2);
     const unreadable = await dcv(root, ['create-session', '--permissions-file', '/etc/shadow', 'dcvauth-x'], carol);

@@ -1,7 +1,7 @@
 // Test support (not a test): whole dcvserver instances in temporary DCV_ROOTs, the real `dcv` and
 // `dcvserver` commands run as real processes, and real local users for the permission tests.
 import { execFile, execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { processesWithEnvironment } from '../../src/host/process-sweep.js';
@@ -74,12 +74,48 @@ export function dcvserver(root: string, args: string[]): Promise<RunResult> {
   return run(DCVSERVER, args, envFor(root));
 }
 
-/** Creates (once) a local account for tests, with a home directory. */
+// What this test process put on the host (accounts, system files), removed when it exits: a test run leaves
+// the host as it found it. Only what this process created is removed, never what was there before.
+const createdUsers = new Set<string>();
+const createdFiles = new Set<string>();
+let cleanupRegistered = false;
+
+function registerCleanup(): void {
+  if (cleanupRegistered) return;
+  cleanupRegistered = true;
+  process.once('exit', removeCreated);
+}
+
+/** Removes the accounts (with their homes) and files this process created; run at exit, callable earlier. */
+export function removeCreated(): void {
+  for (const f of createdFiles) rmSync(f, { force: true });
+  createdFiles.clear();
+  for (const name of createdUsers) {
+    try {
+      execFileSync('userdel', ['--remove', name], { stdio: 'ignore' });
+    } catch {
+      process.stderr.write(`test cleanup: could not remove the account ${name} (still in use?)\n`);
+    }
+  }
+  createdUsers.clear();
+}
+
+/** Writes a system file (such as /etc/pam.d/dcv) unless it exists; one this process wrote is removed at exit. */
+export function ensureSystemFile(path: string, content: string): void {
+  if (existsSync(path)) return;
+  writeFileSync(path, content);
+  createdFiles.add(path);
+  registerCleanup();
+}
+
+/** Creates (once) a local account for tests, with a home directory; one this process created is removed at exit. */
 export function ensureUser(name: string): TestUser {
   try {
     execFileSync('getent', ['passwd', name], { stdio: 'ignore' });
   } catch {
     execFileSync('useradd', ['--create-home', '--shell', '/bin/bash', name], { stdio: 'ignore' });
+    createdUsers.add(name);
+    registerCleanup();
   }
   const line = execFileSync('getent', ['passwd', name], { encoding: 'utf8' }).trim().split(':');
   return { name, uid: Number(line[2]), gid: Number(line[3]), home: line[5]! };

@@ -187,11 +187,58 @@ describe('the browser viewer', () => {
     const v = await openViewer(browser, `https://127.0.0.1:${port}/#view-1`);
     await waitFor('connected', async () => ((await viewerState(v)).state === 'connected' ? true : undefined));
     assert.equal((await dcv(root, ['close-session', 'view-1'])).code, 0);
-    const s = await waitFor('closed', async () => {
+    // The page says so and keeps checking, in case the session is created again.
+    const s = await waitFor('told the session ended', async () => {
       const x = await viewerState(v);
-      return x.state === 'closed' ? x : undefined;
+      return x.state === 'waiting' ? x : undefined;
     });
     assert.equal(s.closeCode, 4009);
+    assert.equal(await v.getAttribute('#connection-card', 'data-kind'), 'ended');
+    await v.close();
+  });
+
+  test('after dcvserver stop, start and the session created again, an open page shows it again without a reload', async () => {
+    const init = writeInit(root, 'again-init', `xsetroot -solid '#993366'\nexec sleep 600`);
+    assert.equal((await dcv(root, ['create-session', '--init', init, 'again'])).code, 0);
+    const v = await openViewer(browser, `https://127.0.0.1:${port}/#again`);
+    await waitFor('connected', async () => {
+      const x = await viewerState(v);
+      return x.state === 'connected' && x.framesDecoded > 0 ? true : undefined;
+    });
+    await v.evaluate('window.__samePage = true');
+
+    assert.equal((await dcvserver(root, ['stop'])).code, 0);
+    await waitFor('reconnecting', async () => ((await viewerState(v)).state === 'reconnecting' ? true : undefined));
+    assert.equal(await v.evaluate("getComputedStyle(document.getElementById('stage')).visibility"), 'hidden');
+    assert.equal((await dcvserver(root, ['start'])).code, 0);
+    // The server is back, the session is not: the page says so and keeps checking.
+    await waitFor(
+      'session not found',
+      async () => ((await viewerState(v)).closeCode === 4004 ? true : undefined),
+      40_000,
+    );
+    assert.equal(await v.getAttribute('#connection-card', 'data-kind'), 'not-found');
+    assert.equal((await dcv(root, ['create-session', '--init', init, 'again'])).code, 0);
+    const back = await waitFor(
+      'the session shown again',
+      async () => {
+        const x = await viewerState(v);
+        return x.state === 'connected' ? x : undefined;
+      },
+      30_000,
+    );
+    assert.equal(back.remoteWidth, W);
+    const png = await waitFor('its picture', async () => {
+      const shot = decodeImage(await viewerScreenshot(v));
+      const i = (10 * shot.width + 10) * 3;
+      const rgb = [shot.rgb[i]!, shot.rgb[i + 1]!, shot.rgb[i + 2]!];
+      return Math.abs(rgb[0]! - 0x99) < 12 && Math.abs(rgb[1]! - 0x33) < 12 && Math.abs(rgb[2]! - 0x66) < 12 ? rgb : undefined;
+    });
+    assert.ok(png);
+    assert.equal(await v.evaluate('window.__samePage'), true, 'the same page, never reloaded');
+    assert.equal(await v.isHidden('#connection-card'), true);
+    await v.close();
+    assert.equal((await dcv(root, ['close-session', 'again'])).code, 0);
   });
 });
 

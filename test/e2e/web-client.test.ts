@@ -444,10 +444,10 @@ describe('web client in Chromium', () => {
   });
 
   test('the full screen button gives the remote screen the whole display, with the keyboard on it', async () => {
-    await page.click('#fullscreen-toggle');
+    await page.click('#tb-fullscreen');
     // Page-side expressions as text: this file compiles without the DOM's types.
     const inFullscreen = await waitFor('full screen', async () =>
-      (await page.evaluate("document.fullscreenElement?.id === 'stage'")) === true ? true : undefined,
+      (await page.evaluate("document.fullscreenElement?.id === 'app'")) === true ? true : undefined,
     );
     assert.equal(inFullscreen, true);
     assert.equal(await page.evaluate('document.activeElement?.id'), 'screen');
@@ -494,13 +494,13 @@ describe('web client in Chromium', () => {
     assert.ok(Math.abs(pressed.y - H * 0.5) <= 2, `y ${pressed.y}`);
 
     // 1:1 on the small window: remote pixels as they are, the stage scrolls, clicks still land exactly.
-    await page.click('#scale-toggle');
+    await page.click('#tb-scale');
     const native = await waitFor('canvas at 1:1', async () => {
       const b = (await page.locator('#screen').boundingBox())!;
       return Math.round(b.width) === W ? b : undefined;
     });
     assert.equal(Math.round(native.height), H);
-    assert.equal(await page.textContent('#scale-toggle'), 'fit');
+    assert.equal(await page.textContent('#tb-scale'), 'fit');
     before = c.received.length;
     await page.mouse.click(native.x + 30.5, native.y + 20.5);
     const at = await waitFor('a click at 1:1', () =>
@@ -509,7 +509,7 @@ describe('web client in Chromium', () => {
         .find((m): m is Extract<typeof m, { type: 'pointer' }> => m.type === 'pointer' && m.buttons === 1),
     );
     assert.deepEqual([at.x, at.y], [30, 20]);
-    await page.click('#scale-toggle');
+    await page.click('#tb-scale');
     await waitFor('fitted again', async () =>
       (await page.locator('#screen').boundingBox())!.width < W ? true : undefined,
     );

@@ -1,8 +1,36 @@
 // The login token of this browser tab: handed out by the server's api/login (for a password, or in exchange
 // for a verifier's ?authToken=), kept in sessionStorage so reloads and reconnects need no new login, and
-// sent in the ClientHello and to api/sessions. The password itself is never stored.
+// sent in the ClientHello and to api/sessions. The password itself is never stored; the user name is, to show
+// who is logged in.
+import { S } from '../strings.js';
 
 const KEY = 'opendcv.loginToken';
+const USER_KEY = 'opendcv.loginUser';
+
+/** Who logged in with a password in this tab, if anyone. */
+export function loginUser(): string | undefined {
+  try {
+    return sessionStorage.getItem(USER_KEY) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Ends the login: the server revokes the token (POST api/logout), and this tab forgets it. */
+export async function logOut(): Promise<void> {
+  const headers = authHeaders();
+  forgetLoginToken();
+  try {
+    sessionStorage.removeItem(USER_KEY);
+  } catch {
+    // nothing was kept
+  }
+  try {
+    await fetch(new URL('api/logout', document.baseURI), { method: 'POST', headers, cache: 'no-store' });
+  } catch {
+    // the server is away; the token expires there by itself
+  }
+}
 
 export function loginToken(): string | undefined {
   try {
@@ -58,15 +86,22 @@ export async function login(
     if (!res.ok || typeof answer.token !== 'string') {
       return {
         ok: false,
-        error: typeof answer.error === 'string' ? answer.error : `The server answered ${res.status}.`,
+        error: typeof answer.error === 'string' ? answer.error : S.serverAnswered(res.status),
       };
     }
     storeLoginToken(answer.token);
+    if ('username' in body) {
+      try {
+        sessionStorage.setItem(USER_KEY, body.username);
+      } catch {
+        // shown only while the page lives
+      }
+    }
     return { ok: true };
   } catch (e) {
     return {
       ok: false,
-      error: `The server cannot be reached: ${e instanceof Error ? e.message : String(e)}`,
+      error: S.unreachable(e instanceof Error ? e.message : String(e)),
     };
   }
 }

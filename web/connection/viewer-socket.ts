@@ -5,6 +5,7 @@ import { encodeMessage } from '../../src/protocol/encode.js';
 import { CloseCode } from '../../src/protocol/close-code.js';
 import { closeCodeFor } from '../../src/protocol/protocol-error.js';
 import type { FromServer, Message } from '../../src/protocol/messages.js';
+import { S } from '../strings.js';
 
 export interface SocketHandlers {
   onOpen(): void;
@@ -55,12 +56,12 @@ export class ViewerSocket {
   private receive(data: unknown): void {
     if (this.closed) return;
     if (!(data instanceof ArrayBuffer)) {
-      this.close(CloseCode.ProtocolError, 'text frames are not part of the viewer protocol');
+      this.close(CloseCode.ProtocolError, S.textFrame);
       return;
     }
     const r = decodeServerMessage(new Uint8Array(data));
     if (!r.ok) {
-      this.close(closeCodeFor(r.error), `bad message from server: ${r.error.message}`);
+      this.close(closeCodeFor(r.error), S.badServerMessage(r.error.message));
       return;
     }
     if (r.message.type === 'close') {
@@ -80,7 +81,7 @@ export class ViewerSocket {
 }
 
 function describeWsClose(code: number): string {
-  if (code === 1006) return 'the connection to the server was lost';
-  if (code === 1001) return 'the server went away';
-  return `connection closed (${code})`;
+  if (code === 1006) return S.connectionLost;
+  if (code === 1001) return S.serverWentAway;
+  return S.connectionClosedCode(code);
 }

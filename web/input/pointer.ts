@@ -1,5 +1,6 @@
 // Mouse capture on the canvas: position in remote pixels, buttons as protocol bits, and the wheel in 1/120
 // notch units. The pointer is captured on press so a drag that leaves the canvas still ends on release.
+// Touch is input/touch.ts's: fingers make gestures, not a mouse.
 import { PointerButton, WHEEL_NOTCH } from '../../src/protocol/messages.js';
 import type { Display } from '../render/display.js';
 
@@ -32,19 +33,22 @@ export class PointerInput {
     private readonly opts: PointerOptions,
   ) {
     const c = display.canvas;
-    c.addEventListener('pointermove', (e) => this.move(e));
+    const mouse = (e: PointerEvent): boolean => e.pointerType !== 'touch';
+    c.addEventListener('pointermove', (e) => mouse(e) && this.move(e));
     c.addEventListener('pointerdown', (e) => {
+      if (!mouse(e)) return;
       c.focus({ preventScroll: true });
       c.setPointerCapture(e.pointerId);
       e.preventDefault();
       this.move(e);
     });
     c.addEventListener('pointerup', (e) => {
+      if (!mouse(e)) return;
       if (c.hasPointerCapture(e.pointerId)) c.releasePointerCapture(e.pointerId);
       e.preventDefault();
       this.move(e);
     });
-    c.addEventListener('pointercancel', (e) => this.move(e));
+    c.addEventListener('pointercancel', (e) => mouse(e) && this.move(e));
     c.addEventListener('contextmenu', (e) => e.preventDefault());
     c.addEventListener('wheel', (e) => this.wheel(e), { passive: false });
   }

@@ -320,6 +320,9 @@ export class Renderer {
     this.timestamps.clear();
     this.frameRects.clear();
     for (const r of this.rects.splice(0)) r.bitmap?.close();
+    // A new connection starts from black, never from the last connection's picture.
+    this.ctx.fillStyle = '#000';
+    this.ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
   }
 
   private async snapshot(id: number, format: 'png' | 'rgba'): Promise<void> {

@@ -1,5 +1,30 @@
 // Streaming metrics: frames painted per second, bytes per second, round trip from Ping/Pong and an estimate of
-// capture → canvas latency (the server's capture clock mapped to ours through the best Ping/Pong sample).
+// capture → canvas latency (the server's capture clock mapped to ours through the best Ping/Pong sample);
+// for each, the current value, the average since the connection began and the peak (DCV's streaming metrics).
+
+/** Current, average and peak of a figure sampled once a second. */
+export class Series {
+  current: number | undefined;
+  peak: number | undefined;
+  private sum = 0;
+  private count = 0;
+
+  add(v: number): void {
+    this.current = v;
+    this.sum += v;
+    this.count++;
+    this.peak = this.peak === undefined ? v : Math.max(this.peak, v);
+  }
+
+  get average(): number | undefined {
+    return this.count === 0 ? undefined : this.sum / this.count;
+  }
+
+  reset(): void {
+    this.current = this.peak = undefined;
+    this.sum = this.count = 0;
+  }
+}
 
 export class Stats {
   framesShown = 0;
@@ -10,6 +35,11 @@ export class Stats {
   bitsPerSecond = 0;
   rttMs: number | undefined;
   frameLatencyMs: number | undefined;
+  /** Per-second samples since the connection began. */
+  readonly fpsSeries = new Series();
+  readonly latencySeries = new Series();
+  readonly rttSeries = new Series();
+  readonly bandwidthSeries = new Series();
 
   private windowStart = performance.now();
   private windowFrames = 0;
@@ -53,6 +83,8 @@ export class Stats {
     this.clockOffsetUs = undefined;
     this.bestRttUs = Infinity;
     this.frameLatencyMs = undefined;
+    for (const series of [this.fpsSeries, this.latencySeries, this.rttSeries, this.bandwidthSeries])
+      series.reset();
   }
 
   /** Rolls the per-second window; call about once a second. */
@@ -65,6 +97,10 @@ export class Stats {
     this.windowStart = now;
     this.windowFrames = 0;
     this.windowBytes = 0;
+    this.fpsSeries.add(this.fps);
+    this.bandwidthSeries.add(this.bitsPerSecond);
+    if (this.frameLatencyMs !== undefined) this.latencySeries.add(Math.max(0, this.frameLatencyMs));
+    if (this.rttMs !== undefined) this.rttSeries.add(this.rttMs);
   }
 }
 
@@ -73,9 +109,16 @@ export function nowUs(): number {
   return performance.now() * 1000;
 }
 
-export function formatStats(s: Stats, extra: string): string {
-  const mbps = (s.bitsPerSecond / 1e6).toFixed(s.bitsPerSecond < 1e7 ? 2 : 1);
-  const latency = s.frameLatencyMs === undefined ? '–' : `${Math.max(0, s.frameLatencyMs).toFixed(0)} ms`;
-  const rtt = s.rttMs === undefined ? '–' : `${s.rttMs.toFixed(1)} ms`;
-  return `${s.fps.toFixed(0)} fps · latency ${latency} · rtt ${rtt} · ${mbps} Mbit/s · ${extra}`;
+export function formatBitrate(bps: number | undefined): string {
+  if (bps === undefined) return '–';
+  if (bps < 1e6) return `${(bps / 1e3).toFixed(0)} kbit/s`;
+  return `${(bps / 1e6).toFixed(bps < 1e7 ? 2 : 1)} Mbit/s`;
+}
+
+export function formatMs(ms: number | undefined): string {
+  return ms === undefined ? '–' : `${ms.toFixed(ms < 10 ? 1 : 0)} ms`;
+}
+
+export function formatFps(fps: number | undefined): string {
+  return fps === undefined ? '–' : fps.toFixed(0);
 }

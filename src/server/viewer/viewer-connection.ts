@@ -13,6 +13,8 @@ import {
   hasFeature,
   PROTOCOL_VERSION,
   type ClientHello,
+  type ClipboardImage,
+  type ClipboardText,
   type FromClient,
   type Message,
 } from '../../protocol/index.js';
@@ -117,10 +119,7 @@ export class ViewerConnection implements MediaSink {
     this.send({ type: 'close', code, reason });
     this.closed = true;
     // The WebSocket close reason is limited to 123 bytes; the Close message above carries it whole.
-    const short = Buffer.from(reason)
-      .subarray(0, 120)
-      .toString()
-      .replace(/\uFFFD+$/, '');
+    const short = Buffer.from(reason).subarray(0, 120).toString().replace(/\uFFFD+$/, '');
     try {
       this.socket.close(code, short);
     } catch {
@@ -137,9 +136,7 @@ export class ViewerConnection implements MediaSink {
     }
     const decoded = decodeClientMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     if (!decoded.ok) {
-      this.host.log.warn(
-        `Connection ${this.id} from ${this.clientAddress}: ${decoded.error.message}; closing it`,
-      );
+      this.host.log.warn(`Connection ${this.id} from ${this.clientAddress}: ${decoded.error.message}; closing it`);
       this.close(closeCodeFor(decoded.error), decoded.error.message);
       return;
     }
@@ -244,32 +241,9 @@ export class ViewerConnection implements MediaSink {
       case 'pong':
         return;
       case 'clipboard-text':
-      case 'clipboard-image': {
-        if (!hasFeature(a.features, Feature.ClipboardPaste)) {
-          this.host.log.warn(
-            `Connection ${this.id} (user: ${this.username}) may not paste into session '${this.sessionId}' (no clipboard-paste permission); dropped`,
-          );
-          return;
-        }
-        const [mime, data]: [ClipboardMime, Uint8Array] =
-          m.type === 'clipboard-text'
-            ? ['text/plain;charset=utf-8', new TextEncoder().encode(m.text)]
-            : ['image/png', m.png];
-        this.pasting = this.host.paste(this, mime, data).finally(() => {
-          this.pasting = null;
-          const held = this.held.splice(0);
-          for (const [i, h] of held.entries()) {
-            if (this.closed) return;
-            this.handle(h, this.admission ?? a);
-            // Another paste among them: the rest wait for it in turn.
-            if (this.pasting !== null) {
-              this.held.unshift(...held.slice(i + 1));
-              return;
-            }
-          }
-        });
+      case 'clipboard-image':
+        this.paste(m, a);
         return;
-      }
       case 'close':
         this.close(CloseCode.Normal, 'Closed by the viewer.');
         return;
@@ -277,6 +251,33 @@ export class ViewerConnection implements MediaSink {
         this.close(CloseCode.ProtocolError, 'ClientHello sent twice.');
         return;
     }
+  }
+
+  /** A paste: only with clipboard-paste; later input waits until it is the session's clipboard. */
+  private paste(m: ClipboardText | ClipboardImage, a: Admission): void {
+    if (!hasFeature(a.features, Feature.ClipboardPaste)) {
+      this.host.log.warn(
+        `Connection ${this.id} (user: ${this.username}) may not paste into session '${this.sessionId}' (no clipboard-paste permission); dropped`,
+      );
+      return;
+    }
+    const [mime, data]: [ClipboardMime, Uint8Array] =
+      m.type === 'clipboard-text'
+        ? ['text/plain;charset=utf-8', new TextEncoder().encode(m.text)]
+        : ['image/png', m.png];
+    this.pasting = this.host.paste(this, mime, data).finally(() => {
+      this.pasting = null;
+      const held = this.held.splice(0);
+      for (const [i, h] of held.entries()) {
+        if (this.closed) return;
+        this.handle(h, this.admission ?? a);
+        // Another paste among them: the rest wait for it in turn.
+        if (this.pasting !== null) {
+          this.held.unshift(...held.slice(i + 1));
+          return;
+        }
+      }
+    });
   }
 
   /** Something was copied in the session: sent only to a viewer allowed clipboard-copy. */
@@ -298,15 +299,7 @@ export class ViewerConnection implements MediaSink {
     this.send({ type: 'lossless-rect', ...patch });
   }
   cursorShape(c: CursorImage): void {
-    this.send({
-      type: 'cursor-shape',
-      cursorId: c.id,
-      hotspotX: c.hotspotX,
-      hotspotY: c.hotspotY,
-      width: c.width,
-      height: c.height,
-      rgba: c.rgba,
-    });
+    this.send({ type: 'cursor-shape', cursorId: c.id, hotspotX: c.hotspotX, hotspotY: c.hotspotY, width: c.width, height: c.height, rgba: c.rgba });
   }
   cursorPosition(x: number, y: number): void {
     this.send({ type: 'cursor-position', x, y });
@@ -318,10 +311,7 @@ export class ViewerConnection implements MediaSink {
     return this.socket.bufferedAmount > BACKLOG_BYTES;
   }
   isReady(): boolean {
-    return (
-      this.lastSentSeq - this.lastShownSeq < FRAMES_IN_FLIGHT ||
-      performance.now() - this.lastSentAt > ACK_TIMEOUT_MS
-    );
+    return this.lastSentSeq - this.lastShownSeq < FRAMES_IN_FLIGHT || performance.now() - this.lastSentAt > ACK_TIMEOUT_MS;
   }
 
   private cleanup(): void {

@@ -41,8 +41,7 @@ export class ViewerHub implements ViewerHost {
   constructor(private readonly deps: ViewerHubDeps) {
     this.log = deps.log;
     this.auth = new Authenticator(deps.config.security, deps.log.child('auth'));
-    const file =
-      deps.config['session-management/defaults']['permissions-file'] || deps.defaultPermissionsFile;
+    const file = deps.config['session-management/defaults']['permissions-file'] || deps.defaultPermissionsFile;
     this.access = new SessionAccess(deps.sessions, file, deps.log.child('permissions'));
     deps.sessions.setAccessPolicy(this.access);
     deps.agents.setListener({
@@ -75,15 +74,13 @@ export class ViewerHub implements ViewerHost {
       clientAddress: c.clientAddress,
     });
     if (!who.ok) {
-      const closeCode =
-        who.code === 'AUTHENTICATION_UNAVAILABLE' ? CloseCode.ServerError : CloseCode.AuthenticationFailed;
+      const closeCode = who.code === 'AUTHENTICATION_UNAVAILABLE' ? CloseCode.ServerError : CloseCode.AuthenticationFailed;
       return { closeCode, reason: who.reason };
     }
     const session = sessions.all().find((s) => s.id === hello.sessionId);
     const notFound: Refusal = {
       closeCode: CloseCode.SessionNotFound,
-      reason:
-        hello.sessionId === '' ? 'No session available.' : `The ${hello.sessionId} session is not available.`,
+      reason: hello.sessionId === '' ? 'No session available.' : `The ${hello.sessionId} session is not available.`,
     };
     if (session === undefined) return notFound;
     // With authentication 'none' DCV treats every viewer as the session owner; permissions still apply.
@@ -91,17 +88,12 @@ export class ViewerHub implements ViewerHost {
     const features = this.clipboardGate(featureMask(await this.access.grants(session, username)));
     // Without `display` the session is not theirs to see: refused exactly as a session that does not exist.
     if (!hasFeature(features, Feature.Display)) {
-      this.log.warn(
-        `User '${username}' from ${c.clientAddress} may not open session '${session.id}' (no display permission)`,
-      );
+      this.log.warn(`User '${username}' from ${c.clientAddress} may not open session '${session.id}' (no display permission)`);
       return notFound;
     }
     const license = await this.deps.licenseRefusal();
-    if (license !== null) return { closeCode: CloseCode.PermissionDenied, reason: license.message };
-    const limit =
-      session.maxConcurrentClients >= 0
-        ? session.maxConcurrentClients
-        : config['session-management']['max-concurrent-clients'];
+    if (license !== null) return { closeCode: CloseCode.LicenseRefused, reason: license.message };
+    const limit = session.maxConcurrentClients >= 0 ? session.maxConcurrentClients : config['session-management']['max-concurrent-clients'];
     const current = this.forSession(session.id);
     if (limit >= 0 && current.length >= limit) {
       return {
@@ -112,20 +104,14 @@ export class ViewerHub implements ViewerHost {
     const perUser = config.security['max-connections-per-user'];
     const ofUser = [...this.connections.values()].filter((x) => x.username === username).length;
     if (perUser > 0 && ofUser >= perUser) {
-      return {
-        closeCode: CloseCode.TooManyClients,
-        reason: `${username} already has ${ofUser} connections (max-connections-per-user).`,
-      };
+      return { closeCode: CloseCode.TooManyClients, reason: `${username} already has ${ofUser} connections (max-connections-per-user).` };
     }
     let media: SessionMedia;
     try {
       media = await this.deps.mediaFor(session);
     } catch (e) {
       this.log.error(`Session '${session.id}': the screen cannot be streamed: ${(e as Error).message}`);
-      return {
-        closeCode: CloseCode.ServerError,
-        reason: 'The session screen cannot be streamed; the server log has details.',
-      };
+      return { closeCode: CloseCode.ServerError, reason: 'The session screen cannot be streamed; the server log has details.' };
     }
     if (this.deps.sessions.all().find((s) => s.id === session.id) !== session) {
       return { closeCode: CloseCode.SessionClosed, reason: `The ${session.id} session was closed.` };
@@ -144,25 +130,19 @@ export class ViewerHub implements ViewerHost {
     }
     const link = await this.deps.agents.link(c.sessionId, 2000);
     if (link === null) {
-      this.log.warn(
-        `Connection ${c.id}: paste dropped, the session agent of '${c.sessionId}' is not running`,
-      );
+      this.log.warn(`Connection ${c.id}: paste dropped, the session agent of '${c.sessionId}' is not running`);
       return;
     }
     try {
       await link.request(AgentMethod.ClipboardSet, { mime }, data);
     } catch (e) {
-      this.log.warn(
-        `Connection ${c.id}: paste into session '${c.sessionId}' failed: ${(e as Error).message}`,
-      );
+      this.log.warn(`Connection ${c.id}: paste into session '${c.sessionId}' failed: ${(e as Error).message}`);
     }
   }
 
   joined(c: ViewerConnection): void {
     this.connections.set(c.id, c);
-    this.log.info(
-      `Client ${c.id} (user: ${c.username}) connected to session '${c.sessionId}' from ${c.clientAddress} (client ${c.clientVersion})`,
-    );
+    this.log.info(`Client ${c.id} (user: ${c.username}) connected to session '${c.sessionId}' from ${c.clientAddress} (client ${c.clientVersion})`);
   }
 
   left(c: ViewerConnection): void {
@@ -218,10 +198,7 @@ export class ViewerHub implements ViewerHost {
       this.forSession(sessionId).map(async (c) => {
         const features = this.clipboardGate(featureMask(await this.access.grants(session, c.username)));
         if (!hasFeature(features, Feature.Display)) {
-          c.close(
-            CloseCode.PermissionDenied,
-            `Your permissions on session ${sessionId} no longer include display.`,
-          );
+          c.close(CloseCode.PermissionDenied, `Your permissions on session ${sessionId} no longer include display.`);
         } else c.setFeatures(features);
       }),
     );

@@ -12,10 +12,12 @@ import type { DcvConfig } from '../../config/index.js';
 import { DcvError } from '../../errors.js';
 import { formatHostPort, parseListenEndpoint } from '../../config/listen-endpoint.js';
 import { MAX_CLIENT_MESSAGE_BYTES } from '../../protocol/index.js';
+import type { Session } from '../../session/session.js';
 import type { SessionTable } from '../../session/session-table.js';
 import type { Logger } from '../logger.js';
 import type { TlsIdentity } from '../tls-identity.js';
 import type { ViewerHub } from './viewer-hub.js';
+import { sessionScreenshot } from '../session-screenshot.js';
 
 export const WEB_ROOT = fileURLToPath(new URL('../../../web/', import.meta.url));
 
@@ -28,6 +30,10 @@ const CONTENT_TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.svg': 'image/svg+xml',
 };
+
+/** The session list's thumbnails: small, and taken again at most this often per session. */
+const THUMBNAIL = { maxWidth: 320, maxHeight: 200, format: 'jpeg' } as const;
+const THUMBNAIL_MAX_AGE_MS = 5000;
 
 /** A login is two short strings; anything longer is not one. */
 const LOGIN_BODY_LIMIT = 8 * 1024;
@@ -70,6 +76,8 @@ export class WebEndpoint {
   private readonly prefix: string;
   private readonly hostRegex: RegExp;
   private readonly originRegex: RegExp;
+  /** Recent thumbnails by session id, so a page that refreshes its list does not run ffmpeg each time. */
+  private readonly thumbnails = new Map<string, { at: number; image: Promise<Buffer> }>();
   /** Every address and port it listens on (an IPv6 `::` the host lacks is left out). */
   readonly listening: { readonly host: string; readonly port: number }[] = [];
 
@@ -78,18 +86,12 @@ export class WebEndpoint {
     this.prefix = path.endsWith('/') ? path : `${path}/`;
     this.hostRegex = new RegExp(deps.config.security['allowed-http-host-regex'], 'i');
     this.originRegex = new RegExp(deps.config.security['allowed-ws-origin-regex'], 'i');
-    this.wss = new WebSocketServer({
-      noServer: true,
-      maxPayload: MAX_CLIENT_MESSAGE_BYTES,
-      perMessageDeflate: false,
-    });
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE_BYTES, perMessageDeflate: false });
     const root = deps.webRoot ?? WEB_ROOT;
     try {
       for (const name of readdirSync(root)) this.files.set(name, readFileSync(join(root, name)));
     } catch {
-      deps.log.warn(
-        `The web client is missing from ${root} (run 'npm run build'); only the WebSocket endpoint works.`,
-      );
+      deps.log.warn(`The web client is missing from ${root} (run 'npm run build'); only the WebSocket endpoint works.`);
     }
   }
 
@@ -101,17 +103,10 @@ export class WebEndpoint {
   static async start(deps: WebEndpointDeps): Promise<WebEndpoint> {
     const e = new WebEndpoint(deps);
     const { connectivity } = deps.config;
-    const endpoints = connectivity['web-listen-endpoints'].map((s) =>
-      parseListenEndpoint(s, connectivity['web-port']),
-    );
+    const endpoints = connectivity['web-listen-endpoints'].map((s) => parseListenEndpoint(s, connectivity['web-port']));
     const hasV4Any = endpoints.some((p) => p.host === '0.0.0.0');
     for (const { host, port } of endpoints) {
-      const server = https.createServer({
-        cert: deps.tls.cert,
-        key: deps.tls.key,
-        minVersion: 'TLSv1.2',
-        ciphers: deps.config.security.ciphers,
-      });
+      const server = https.createServer({ cert: deps.tls.cert, key: deps.tls.key, minVersion: 'TLSv1.2', ciphers: deps.config.security.ciphers });
       server.on('request', (req, res) => e.request(req, res));
       server.on('upgrade', (req, socket, head) => e.upgrade(req, socket, head));
       server.on('tlsClientError', () => undefined);
@@ -128,12 +123,8 @@ export class WebEndpoint {
         const code = (err as NodeJS.ErrnoException).code;
         if (host === '::' && (code === 'EAFNOSUPPORT' || code === 'EADDRNOTAVAIL')) continue; // no IPv6 on this host
         await e.close();
-        const why =
-          code === 'EADDRINUSE' ? 'the port is in use by another program' : (code ?? (err as Error).message);
-        throw new DcvError(
-          'WEB_LISTEN_FAILED',
-          `dcvserver cannot listen on ${host}:${port}: ${why}; change [connectivity] web-port in dcv.conf or stop that program.`,
-        );
+        const why = code === 'EADDRINUSE' ? 'the port is in use by another program' : (code ?? (err as Error).message);
+        throw new DcvError('WEB_LISTEN_FAILED', `dcvserver cannot listen on ${host}:${port}: ${why}; change [connectivity] web-port in dcv.conf or stop that program.`);
       }
     }
     return e;
@@ -158,27 +149,19 @@ export class WebEndpoint {
       const head = first.toString('latin1');
       const path = /^[A-Z]+ (\/[^ \r\n]*) HTTP\/1\.[01]\r\n/.exec(head)?.[1];
       const host = /\r\nhost: *([^\r\n]+)/i.exec(head)?.[1]?.trim();
-      if (
-        path === undefined ||
-        host === undefined ||
-        !this.hostRegex.test(host) ||
-        !/^[\w.:[\]-]+$/.test(host)
-      ) {
+      if (path === undefined || host === undefined || !this.hostRegex.test(host) || !/^[\w.:[\]-]+$/.test(host)) {
         socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
       const target = `https://${host.includes(':') && !host.endsWith(']') ? host : `${host}:${port}`}${path}`;
-      socket.end(
-        `HTTP/1.1 301 Moved Permanently\r\nLocation: ${target}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
-      );
+      socket.end(`HTTP/1.1 301 Moved Permanently\r\nLocation: ${target}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     });
   }
 
   private headers(res: ServerResponse): void {
     const { connectivity } = this.deps.config;
     if (connectivity['web-use-hsts']) res.setHeader('Strict-Transport-Security', 'max-age=31536000');
-    if (connectivity['web-x-frame-options'] !== '')
-      res.setHeader('X-Frame-Options', connectivity['web-x-frame-options']);
+    if (connectivity['web-x-frame-options'] !== '') res.setHeader('X-Frame-Options', connectivity['web-x-frame-options']);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     // `?authToken=` may be in the page address; no link or fetch may carry it elsewhere in a Referer.
     res.setHeader('Referrer-Policy', 'no-referrer');
@@ -201,12 +184,21 @@ export class WebEndpoint {
       void this.login(req, res);
       return;
     }
+    if (rest === 'api/logout') {
+      this.logout(req, res);
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;
     }
     if (rest === 'api/sessions') {
       this.sessionList(req, res);
+      return;
+    }
+    const thumbnail = /^api\/sessions\/([^/]+)\/thumbnail$/.exec(rest);
+    if (thumbnail !== null) {
+      void this.thumbnail(req, res, decodeURIComponent(thumbnail[1]!));
       return;
     }
     if (`${url.pathname}/` === this.prefix) {
@@ -219,10 +211,7 @@ export class WebEndpoint {
       res.writeHead(404).end('Not found\n');
       return;
     }
-    res.writeHead(200, {
-      'Content-Type': CONTENT_TYPES[extname(name)] ?? 'application/octet-stream',
-      'Cache-Control': 'no-cache',
-    });
+    res.writeHead(200, { 'Content-Type': CONTENT_TYPES[extname(name)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache' });
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
@@ -232,23 +221,74 @@ export class WebEndpoint {
    */
   private sessionList(req: IncomingMessage, res: ServerResponse): void {
     const json = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
+    const visible = this.visibleSessions(req, res);
+    if (visible === null) return;
+    const list = visible.map((s) => ({
+      id: s.id,
+      name: s.name ?? '',
+      owner: s.owner,
+      type: s.type,
+      creationTime: s.creationTime.toISOString(),
+      connections: this.deps.viewers.forSession(s.id).length,
+    }));
+    res.writeHead(200, json).end(req.method === 'HEAD' ? undefined : JSON.stringify(list));
+  }
+
+  /**
+   * The sessions this request may see: those whose `display` the viewer is granted (with authentication
+   * 'none' all of them, every viewer acting as each session's owner); null after answering 401.
+   */
+  private visibleSessions(req: IncomingMessage, res: ServerResponse): Session[] | null {
     const { auth, access } = this.deps.viewers;
     const all = this.deps.sessions.all();
-    let visible = all;
-    if (auth.mode !== 'none') {
-      const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-      const user = bearer === null ? null : auth.tickets.redeem(bearer[1]!);
-      if (user === null) {
-        res.writeHead(401, { ...json, 'WWW-Authenticate': 'Bearer realm="opendcv"' });
-        res.end(
-          JSON.stringify({ error: 'Log in first.', login: auth.mode === 'system' ? 'password' : 'token' }),
-        );
-        return;
-      }
-      visible = all.filter((s) => access.grantsSync(s, user).has('display'));
+    if (auth.mode === 'none') return all;
+    const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    const user = bearer === null ? null : auth.tickets.redeem(bearer[1]!);
+    if (user === null) {
+      res.writeHead(401, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'WWW-Authenticate': 'Bearer realm="opendcv"' });
+      res.end(JSON.stringify({ error: 'Log in first.', login: auth.mode === 'system' ? 'password' : 'token' }));
+      return null;
     }
-    const list = visible.map((s) => ({ id: s.id, name: s.name ?? '', owner: s.owner }));
-    res.writeHead(200, json).end(req.method === 'HEAD' ? undefined : JSON.stringify(list));
+    return all.filter((s) => access.grantsSync(s, user).has('display'));
+  }
+
+  /** GET api/sessions/ID/thumbnail: a small JPEG of the screen, for a session the viewer may see. */
+  private async thumbnail(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+    const visible = this.visibleSessions(req, res);
+    if (visible === null) return;
+    const session = visible.find((s) => s.id === id);
+    if (session === undefined) {
+      res.writeHead(404).end('Not found\n');
+      return;
+    }
+    const now = Date.now();
+    for (const [k, v] of this.thumbnails) if (now - v.at > THUMBNAIL_MAX_AGE_MS) this.thumbnails.delete(k);
+    let cached = this.thumbnails.get(id);
+    if (cached === undefined || now - cached.at > THUMBNAIL_MAX_AGE_MS) {
+      cached = { at: now, image: sessionScreenshot(session, THUMBNAIL) };
+      cached.image.catch(() => this.thumbnails.delete(id));
+      this.thumbnails.set(id, cached);
+    }
+    try {
+      const image = await cached.image;
+      res.writeHead(200, { 'Content-Type': 'image/jpeg', 'Cache-Control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : image);
+    } catch (e) {
+      this.deps.log.warn(`No thumbnail of session '${id}': ${(e as Error).message}`);
+      if (!res.headersSent) res.writeHead(503, { 'Cache-Control': 'no-store' }).end();
+    }
+  }
+
+  /** POST api/logout: the login token of the request stops working, here and in any ClientHello. */
+  private logout(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method !== 'POST') {
+      res.writeHead(405, { Allow: 'POST' }).end();
+      return;
+    }
+    const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    if (bearer !== null) this.deps.viewers.auth.tickets.revoke(bearer[1]!);
+    req.resume();
+    res.writeHead(204, { 'Cache-Control': 'no-store' }).end();
   }
 
   /**
@@ -277,27 +317,15 @@ export class WebEndpoint {
       answer(400, { error: 'The login request is not a JSON object of at most 8 KiB.' });
       return;
     }
-    const address = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`.replace(
-      /^::ffff:/,
-      '',
-    );
+    const address = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`.replace(/^::ffff:/, '');
     const { auth } = this.deps.viewers;
     const result =
       typeof body.authToken === 'string'
         ? // The session the link names goes to the verifier, which may insist on it (DCV-REFERENCE.md §5).
-          await auth.authenticate({
-            authToken: body.authToken,
-            sessionId: typeof body.sessionId === 'string' ? body.sessionId : '',
-            clientAddress: address,
-          })
+          await auth.authenticate({ authToken: body.authToken, sessionId: typeof body.sessionId === 'string' ? body.sessionId : '', clientAddress: address })
         : await auth.passwordLogin(String(body.username ?? ''), String(body.password ?? ''), address);
     if (!result.ok) {
-      const status =
-        result.code === 'AUTHENTICATION_THROTTLED'
-          ? 429
-          : result.code === 'AUTHENTICATION_UNAVAILABLE'
-            ? 503
-            : 401;
+      const status = result.code === 'AUTHENTICATION_THROTTLED' ? 429 : result.code === 'AUTHENTICATION_UNAVAILABLE' ? 503 : 401;
       answer(status, { error: result.reason });
       return;
     }
@@ -305,10 +333,7 @@ export class WebEndpoint {
       answer(200, { username: '', token: '' }); // authentication 'none': nothing to present
       return;
     }
-    const token =
-      'token' in result && typeof result.token === 'string'
-        ? result.token
-        : auth.tickets.issue(result.username);
+    const token = 'token' in result && typeof result.token === 'string' ? result.token : auth.tickets.issue(result.username);
     answer(200, { username: result.username, token });
   }
 
@@ -321,10 +346,7 @@ export class WebEndpoint {
     if (!this.hostRegex.test(req.headers.host ?? '')) return refuse(403, 'Forbidden');
     if (!this.originRegex.test(req.headers.origin ?? '')) return refuse(403, 'Forbidden');
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const address = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`.replace(
-        /^::ffff:/,
-        '',
-      );
+      const address = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`.replace(/^::ffff:/, '');
       this.deps.viewers.accept(ws, address, req.headers['user-agent'] ?? '');
     });
   }
