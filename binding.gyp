@@ -11,6 +11,12 @@
       "sources": ["native/pam-authenticate.c"],
       "cflags": ["-Wall", "-Wextra", "-O2"],
       "libraries": ["-lpam"]
+    },
+    # Capture's shared segment (memfd + mmap) for MIT-SHM AttachFd.
+    {
+      "target_name": "opendcv_shm",
+      "sources": ["native/shared-memory.c"],
+      "cflags": ["-Wall", "-Wextra", "-O2"]
     }
   ],
   "conditions": [

@@ -108,6 +108,14 @@ export const errorCatalogue = {
     exitStatus: 7,
     summary: 'The X server lacks DAMAGE, XFIXES or XTEST; start it with +extension DAMAGE +extension XFIXES +extension XTEST.',
   },
+  LAYOUT_REFUSED: {
+    exitStatus: 7,
+    summary: 'A display layout breaks a [display] limit in dcv.conf (the message names the key and its value) or client resizing is off.',
+  },
+  LAYOUT_FAILED: {
+    exitStatus: 7,
+    summary: "The session's X server could not take the display layout (console displays that cannot resize); the message says why.",
+  },
   ENCODER_FAILED: { exitStatus: 7, summary: 'ffmpeg (libx264) is missing or stopped while encoding; install ffmpeg with libx264.' },
 
   // --- viewer protocol ----------------------------------------------------------------------

@@ -47,6 +47,7 @@ declare module 'x11' {
     require(name: 'fixes', cb: Callback<FixesExt>): void;
     require(name: 'xtest', cb: Callback<XTestExt>): void;
     require(name: 'randr', cb: Callback<RandrExt>): void;
+    require(name: 'shm', cb: Callback<ShmExt>): void;
     require(name: string, cb: Callback<unknown>): void;
     CreateWindow(
       wid: number,
@@ -172,6 +173,30 @@ declare module 'x11' {
     MotionNotify: 6;
     FakeInput(type: number, detail: number, time: number, window: number, x: number, y: number): void;
   }
+  /** A MIT-SHM segment attached to the server (x11's provider-backed segment API). */
+  export interface ShmSegment {
+    shmseg: number;
+    size: number;
+    buffer: Buffer;
+    zeroCopy: boolean;
+    getImage(
+      drawable: number,
+      x: number,
+      y: number,
+      width: number,
+      height: number,
+      planeMask: number,
+      format: number,
+      offset: number,
+      cb: Callback<{ depth: number; visual: number; size: number }>,
+    ): void;
+    detach(cb?: () => void): void;
+  }
+  export interface ShmExt {
+    /** null when no segment can be made for this connection (remote, or no fd passing). */
+    provider: unknown;
+    createSegment(size: number, cb: Callback<ShmSegment>): void;
+  }
   export interface RandrExt {
     firstEvent: number;
     NotifyMask: Record<string, number>;
@@ -181,7 +206,8 @@ declare module 'x11' {
   export interface CreateClientOptions {
     display?: string;
     auth?: { name: string; data: string };
-    shm?: boolean | 'off';
+    /** false/'off': a plain socket; true: the package's own segment provider; an object: that provider. */
+    shm?: boolean | 'off' | object;
     disableBigRequests?: boolean;
     /** An already-open duplex to the server, used instead of connecting by display name. */
     stream?: import('node:stream').Duplex;

@@ -2,6 +2,7 @@
 // scripts parse `list-sessions` byte for byte, so its lines are exactly DCV's.
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { formatLayout, parseLayout } from '../display/display-layout.js';
 import { DcvError } from '../errors.js';
 import type { CliCommand, CliIo } from './command.js';
 import { callServer } from './control-client.js';
@@ -31,7 +32,7 @@ function sessionLine(s: SessionDescription): string {
 }
 
 function describeText(s: SessionDescription): string {
-  const layout = s['display-layout'].map((h) => `${h.width}x${h.height}+${h.x}+${h.y}`).join(',');
+  const layout = formatLayout(s['display-layout']);
   const lines = [`Session: '${s.id}'`, `  owner: ${s.owner}`];
   if (s.name !== undefined) lines.push(`  name: ${s.name}`);
   lines.push(
@@ -245,6 +246,24 @@ export const setName: CliCommand = {
   },
 };
 
+export const setDisplayLayout: CliCommand = {
+  name: 'set-display-layout',
+  summary: "Set a session's display layout: the size and place of each head (monitor)",
+  usage: 'dcv set-display-layout --session SESSION_ID WxH+X+Y[,WxH+X+Y...]',
+  async run(args, io) {
+    const { values: v, positionals } = parseOptions(
+      'set-display-layout',
+      args,
+      { session: { type: 'string' } },
+      { min: 1, max: 1, names: 'LAYOUT (e.g. 1920x1080+0+0,1280x1024+1920+0)' },
+    );
+    const id = requiredOption('set-display-layout', 'session', v['session'], 'SESSION_ID');
+    const heads = parseLayout(positionals[0]!);
+    await callServer(io, 'set-display-layout', { id, heads });
+    return 0;
+  },
+};
+
 export const listEndpoints: CliCommand = {
   name: 'list-endpoints',
   summary: 'Show where viewers connect and the certificate they should see',
@@ -274,5 +293,6 @@ export const sessionCommands: CliCommand[] = [
   closeConnection,
   getScreenshot,
   setName,
+  setDisplayLayout,
   listEndpoints,
 ];

@@ -105,6 +105,8 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
   private inFlightRects: Rect[][] = [];
   private lastCursor: CursorShape | undefined;
   private disposed = false;
+  /** Counts screen size changes: a capture or refinement begun before one is dropped, never sent. */
+  private resizes = 0;
 
   private constructor(
     private readonly conn: XConnection,
@@ -155,7 +157,8 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
 
   /** Where the pixels come from, for the server log. */
   get source(): string {
-    return this.fb instanceof Framebuffer ? 'the Xvfb framebuffer' : 'X GetImage';
+    if (this.fb instanceof Framebuffer) return 'the Xvfb framebuffer';
+    return this.conn.sharedMemory ? 'MIT-SHM GetImage' : 'X GetImage';
   }
 
   /** Keyboard and pointer injection into this session. */
@@ -250,15 +253,17 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
     this.capturing = true;
     try {
       const full = this.forceFull;
+      const resizes = this.resizes;
       this.dirty = false;
       this.forceFull = false;
       const rects = await this.conn.takeDamage();
-      if (this.disposed) return;
+      if (this.disposed || resizes !== this.resizes) return;
       if (!full && rects.length === 0) return;
       this.clearSettle();
       const screen = { x: 0, y: 0, w: this.fb.width, h: this.fb.height };
       await this.fb.update(full ? [screen] : rects);
-      if (this.disposed) return;
+      // Resized meanwhile: these pixels are of neither size; onResize asked for a key frame of the new one.
+      if (this.disposed || resizes !== this.resizes) return;
       const captureTime = performance.now();
       this.lastCaptureAt = captureTime;
       // The encoder holds one frame at a time (at most two, were that raised), so two buffers in turn are
@@ -325,13 +330,14 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
     for (const s of this.subs) if (!ready.includes(s)) s.refineAll = true;
     if (ready.length === 0) return;
     this.refining = true;
+    const resizes = this.resizes;
     try {
       const region = this.sinceRefine.take();
       const screen = { x: 0, y: 0, w: this.fb.width, h: this.fb.height };
       const needAll = ready.some((s) => s.refineAll);
       const partial = await this.encodeRects(region);
       const whole = needAll ? await this.encodeRects([screen]) : [];
-      if (this.disposed) return;
+      if (this.disposed || resizes !== this.resizes) return;
       for (const s of ready) {
         const rects = s.refineAll ? whole : partial;
         s.refineAll = false;
@@ -365,6 +371,7 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
       this.emit('error', e as Error);
       return;
     }
+    this.resizes++;
     this.encoder.dispose();
     this.frameBufs = [undefined, undefined];
     this.inFlightRects = [];

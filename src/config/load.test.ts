@@ -131,7 +131,7 @@ license-file = "5053@licsrv:/opt/dcv/license.lic"
   assert.deepEqual(errors(r.diagnostics), []);
   assert.deepEqual(
     r.diagnostics.map((d) => d.key),
-    ['web-client-max-head-resolution', 'cuda-devices'],
+    ['cuda-devices'],
   );
   assert.equal(r.config.connectivity['web-port'], 8444);
   assert.deepEqual(r.config.connectivity['web-listen-endpoints'], ['127.0.0.1:8443', '[::1]:8443']);
@@ -177,16 +177,16 @@ test('log level is case-insensitive and WARNING means warn', () => {
 
 test('merged duplicate groups and last-wins keys', () => {
   const r = loadDcvConf(
-    '[display]\ntarget-fps = 25\n[connectivity]\nweb-port=8444\n[display]\ntarget-fps = 30\nmax-num-heads = 2\n',
+    '[display]\ntarget-fps = 25\n[connectivity]\nweb-port=8444\n[display]\ntarget-fps = 30\ngrabber-target-fps = 2\n',
     FILE,
   );
   assert.equal(r.config.display['target-fps'], 30);
-  assert.equal(r.config.display['max-num-heads'], 2);
+  assert.equal(r.config.display['grabber-target-fps'], 2);
   assert.equal(r.config.connectivity['web-port'], 8444);
   assert.deepEqual(errors(r.diagnostics), []);
   assert.deepEqual(warnings(r.diagnostics), [
     `${FILE}:6: warning: [display] target-fps: set again; the value on line 2 is overridden`,
-    `${FILE}:7: warning: [display] max-num-heads: ${NO_EFFECT}`,
+    `${FILE}:7: warning: [display] grabber-target-fps: ${NO_EFFECT}`,
   ]);
   assert.equal(r.entries.find((e) => e.key === 'target-fps')?.line, 6);
 });
@@ -249,6 +249,7 @@ console-session-display=localhost
       [4, 'connectivity', 'web-listen-endpoints'],
       [6, 'security', 'authentication'],
       [7, 'security', 'authentication-threshold'],
+      [9, 'display', 'console-session-default-layout'],
       [11, 'session-management', 'virtual-session-default-layout'],
       [12, 'session-management', 'console-session-display'],
     ],
@@ -258,12 +259,11 @@ console-session-display=localhost
   assert.equal(es[2]!.message, "'0.0.0.0' is not a list; write ['0.0.0.0']");
   assert.equal(es[3]!.message, "'pam' is not one of: system, none");
   assert.equal(es[4]!.message, '1.5 is not an integer');
-  assert.equal(es[5]!.message, "head 1 'x' is missing");
-  assert.match(es[6]!.message, /not an X display/);
-  // A key opendcv does not act on: the same check, as a warning.
-  assert.deepEqual(warnings(r.diagnostics), [
-    `${FILE}:9: warning: [display] console-session-default-layout: head 1 'h': 0 is out of range (1-65535); the default stays; ${NO_EFFECT}`,
-  ]);
+  assert.equal(es[5]!.message, "head 1 'h': 0 is out of range (1-65535)");
+  assert.equal(es[6]!.message, "head 1 'x' is missing");
+  assert.match(es[7]!.message, /not an X display/);
+  // Every key here is one opendcv acts on, so each bad value is an error, none a warning.
+  assert.deepEqual(warnings(r.diagnostics), []);
 });
 
 test('real-world values that are not GVariant: max-head-resolution = 3840x2160 names line and key', () => {
@@ -290,8 +290,8 @@ enable-datagrams-display = always-off
   assert.deepEqual(errors(r.diagnostics), []);
   assert.deepEqual(warnings(r.diagnostics), [
     '/tmp/dcv.conf:4: warning: [session-management/defaults/virtual-session] unknown section, ignored',
-    `/tmp/dcv.conf:9: warning: [display] max-head-resolution: read as (3840, 2160); ${NO_EFFECT}`,
-    `/tmp/dcv.conf:10: warning: [display] web-client-max-head-resolution: read as (2560, 1440); ${NO_EFFECT}`,
+    `/tmp/dcv.conf:9: warning: [display] max-head-resolution: read as (3840, 2160)`,
+    `/tmp/dcv.conf:10: warning: [display] web-client-max-head-resolution: read as (2560, 1440)`,
     '/tmp/dcv.conf:13: warning: [display] use-display-bounds: unknown key, ignored',
     `/tmp/dcv.conf:16: warning: [connectivity] enable-datagrams-display: ${NO_EFFECT}`,
   ]);
@@ -300,12 +300,12 @@ enable-datagrams-display = always-off
 });
 
 test('a bad value in a key opendcv acts on still stops the server; in one it does not, it is a warning', () => {
-  const r = loadDcvConf('[display]\ntarget-fps = fast\nmax-head-resolution = big\n', FILE);
+  const r = loadDcvConf('[display]\ntarget-fps = fast\ngrabber-target-fps = big\n', FILE);
   assert.deepEqual(errors(r.diagnostics), [`${FILE}:2: [display] target-fps: fast is not an integer`]);
   assert.deepEqual(warnings(r.diagnostics), [
-    `${FILE}:3: warning: [display] max-head-resolution: big is not a (width, height) pair like (1920, 1080); the default stays; ${NO_EFFECT}`,
+    `${FILE}:3: warning: [display] grabber-target-fps: big is not an integer; the default stays; ${NO_EFFECT}`,
   ]);
-  assert.deepEqual(r.config.display['max-head-resolution'], [4096, 2160]);
+  assert.equal(r.config.display['grabber-target-fps'], 0);
 });
 
 test('unknown keys and sections are warnings, with a hint when the key lives elsewhere', () => {

@@ -286,27 +286,28 @@ export const dcvSchema = {
       }),
     ),
     'grabber-target-fps': integerKey(0, 'session', 'capture rate; 0 = automatic', { min: 0 }),
-    'max-head-resolution': resolutionKey([4096, 2160], 'custom', 'largest monitor size a client may request'),
-    'min-head-resolution': resolutionKey([640, 480], 'custom', 'smallest monitor size a client may request'),
-    'web-client-max-head-resolution': resolutionKey(
-      [1920, 1080],
-      'custom',
-      'largest monitor size for the web client; (0, 0) = no limit',
-      {
+    'max-head-resolution': acts(
+      resolutionKey([4096, 2160], 'custom', 'largest monitor size a client may request'),
+    ),
+    'min-head-resolution': acts(
+      resolutionKey([640, 480], 'custom', 'smallest monitor size a client may request'),
+    ),
+    'web-client-max-head-resolution': acts(
+      resolutionKey([1920, 1080], 'custom', 'largest monitor size for the web client; (0, 0) = no limit', {
         since: '2020.0',
         allowZero: true,
-      },
+      }),
     ),
-    'max-num-heads': integerKey(4, 'custom', 'monitors per session', { min: 1 }),
-    'max-layout-area': integerKey(0, 'custom', 'total pixels of a layout; 0 = no limit', {
-      min: 0,
-      since: '2019.1',
-    }),
+    'max-num-heads': acts(integerKey(4, 'custom', 'monitors per session', { min: 1 })),
+    'max-layout-area': acts(
+      integerKey(0, 'custom', 'total pixels of a layout; 0 = no limit', {
+        min: 0,
+        since: '2019.1',
+      }),
+    ),
     'enable-client-resize': booleanKey(true, 'session', 'let clients set the screen layout'),
-    'console-session-default-layout': layoutKey(
-      [],
-      'session',
-      'screen layout applied to a console session at start',
+    'console-session-default-layout': acts(
+      layoutKey([], 'session', 'screen layout applied to a console session at start'),
     ),
     'enable-yuv444-encoding': enumKey(
       GL_MODES,

@@ -15,6 +15,7 @@ export const CONTROL_METHODS = [
   'get-permissions',
   'set-permissions',
   'set-name',
+  'set-display-layout',
   'reload-licenses',
   'list-endpoints',
 ] as const;

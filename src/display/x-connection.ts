@@ -1,11 +1,16 @@
 // One session's X connection for streaming: owns the `x11` client, DAMAGE on the root window (what changed),
-// XFIXES cursor tracking (shape and position), RANDR screen changes, and the XTEST input injector.
+// XFIXES cursor tracking (shape and position), RANDR screen changes, the XTEST input injector, and screen
+// reads: MIT-SHM GetImage into a shared segment when the server is local (X then writes the pixels straight
+// into memory we read in place), core GetImage otherwise.
 import { EventEmitter } from 'node:events';
-import type { DamageExt, FixesExt, RandrExt, X11Client, X11Display, X11Event } from 'x11';
+import type { DamageExt, FixesExt, RandrExt, ShmExt, ShmSegment, X11Client, X11Display, X11Event } from 'x11';
 import { DcvError } from '../errors.js';
 import type { Rect } from './framebuffer.js';
 import { InputInjector } from './input-injector.js';
 import { call, closeXClient, openXClient } from './x-client.js';
+
+/** Rows per core GetImage: keeps each reply near 4 MB, however wide the screen. */
+const CORE_IMAGE_BYTES = 4 << 20;
 
 /** A cursor image as the viewer draws it: straight (not premultiplied) RGBA, row-major. */
 export interface CursorShape {
@@ -41,6 +46,9 @@ export class XConnection extends EventEmitter<XConnectionEvents> {
   private disposed = false;
   private damagePending = false;
   private screenSize: { width: number; height: number };
+  /** The shared segment screen reads land in; grown to the screen's size when it is resized. */
+  private segment: ShmSegment | undefined;
+  private segmentPending: Promise<ShmSegment | undefined> | undefined;
 
   private constructor(
     private readonly client: X11Client,
@@ -48,6 +56,7 @@ export class XConnection extends EventEmitter<XConnectionEvents> {
     private readonly damageExt: DamageExt,
     private readonly fixes: FixesExt,
     private readonly randr: RandrExt | undefined,
+    private readonly shm: ShmExt | undefined,
     input: InputInjector,
   ) {
     super();
@@ -58,7 +67,7 @@ export class XConnection extends EventEmitter<XConnectionEvents> {
 
   /** Connects and sets up damage, cursor and resize tracking; throws DcvError when the server lacks an extension. */
   static async open(options: XConnectionOptions): Promise<XConnection> {
-    const { client, display } = await openXClient(options.display, options.authFile);
+    const { client, display } = await openXClient(options.display, options.authFile, { shm: true });
     try {
       const need = async <T>(name: string, label: string): Promise<T> => {
         try {
@@ -75,8 +84,18 @@ export class XConnection extends EventEmitter<XConnectionEvents> {
       const xtest = await need<import('x11').XTestExt>('xtest', 'XTEST');
       // RANDR is optional: without it the screen just never resizes.
       const randr = await call<RandrExt>((cb) => client.require('randr', cb)).catch(() => undefined);
+      // MIT-SHM is optional too: without a usable segment (a remote display) reads use core GetImage.
+      const shm = await call<ShmExt>((cb) => client.require('shm', cb)).catch(() => undefined);
       const input = await InputInjector.create(client, display, xtest);
-      const conn = new XConnection(client, display, damage, fixes, randr, input);
+      const conn = new XConnection(
+        client,
+        display,
+        damage,
+        fixes,
+        randr,
+        shm?.provider ? shm : undefined,
+        input,
+      );
       conn.start();
       return conn;
     } catch (e) {
@@ -165,15 +184,47 @@ export class XConnection extends EventEmitter<XConnectionEvents> {
     return out;
   }
 
+  /** How many bytes one getImage() should ask for at most (core replies are kept near 4 MB). */
+  get imageBytesPerRequest(): number {
+    return this.shm ? Number.MAX_SAFE_INTEGER : CORE_IMAGE_BYTES;
+  }
+
+  /** Whether reads go through a MIT-SHM segment (for the server log). */
+  get sharedMemory(): boolean {
+    return this.shm !== undefined;
+  }
+
   /**
-   * The root window's pixels in `r` (ZPixmap), or a DcvError naming what is unsupported: the screen must be
-   * 24-bit colour at 32 bits per pixel, as every X server on a PC is.
+   * The root window's pixels in `r` (ZPixmap, w*4 bytes per row: every screen we stream is 32 bits per pixel).
+   * With MIT-SHM the Buffer is a view of the shared segment, valid until the next getImage().
    */
   async getImage(r: Rect): Promise<Buffer> {
+    const bytes = r.w * r.h * 4;
+    const seg = this.shm ? await this.segmentFor(bytes) : undefined;
+    if (seg) {
+      await call((cb) => seg.getImage(this.root, r.x, r.y, r.w, r.h, 0xffffffff, 2, 0, cb as never));
+      return seg.buffer.subarray(0, bytes);
+    }
     const img = await call<{ data: Buffer }>((cb) =>
       this.client.GetImage(2, this.root, r.x, r.y, r.w, r.h, 0xffffffff, cb as never),
     );
     return img.data;
+  }
+
+  /** The segment, (re)made to hold at least the whole screen; undefined when the server refuses one. */
+  private async segmentFor(bytes: number): Promise<ShmSegment | undefined> {
+    if (this.segment && this.segment.size >= bytes) return this.segment;
+    this.segmentPending ??= (async () => {
+      const old = this.segment;
+      this.segment = undefined;
+      old?.detach();
+      const size = Math.max(bytes, this.screenSize.width * this.screenSize.height * 4);
+      const seg = await call<ShmSegment>((cb) => this.shm!.createSegment(size, cb)).catch(() => undefined);
+      this.segment = seg;
+      return seg;
+    })().finally(() => (this.segmentPending = undefined));
+    const seg = await this.segmentPending;
+    return seg && seg.size >= bytes ? seg : undefined;
   }
 
   /** The memory order of the root window's pixels as ffmpeg names it, or why they cannot be streamed. */
@@ -228,6 +279,7 @@ export class XConnection extends EventEmitter<XConnectionEvents> {
     if (this.disposed) return;
     try {
       this.input.releaseAll();
+      this.segment?.detach();
       this.damageExt.Destroy(this.damageId);
       this.fixes.DestroyRegion(this.partsRegion);
     } catch {

@@ -1,11 +1,8 @@
-// A screen without a framebuffer file (a console session's display, e.g. the host's Xorg on :0): a copy of
-// its pixels kept current with X GetImage, fetching only what DAMAGE reported since the last capture.
+// A screen without a framebuffer file (a virtual session's Xvnc, a console session's display): a copy of its
+// pixels kept current with X GetImage (MIT-SHM when local), fetching only what DAMAGE reported since the last capture.
 import type { FramebufferFormat, Rect, ScreenPixels } from './framebuffer.js';
 import { clampRect } from './framebuffer.js';
 import type { XConnection } from './x-connection.js';
-
-/** Rows per GetImage: keeps each reply near 4 MB, however wide the screen. */
-const REPLY_BYTES = 4 << 20;
 
 export class XImageScreen implements ScreenPixels {
   private pixels: Buffer;
@@ -13,6 +10,8 @@ export class XImageScreen implements ScreenPixels {
   /** The whole copy must be fetched (first use, or after a size change). */
   private stale = true;
   private disposed = false;
+  /** Bumped by every size change, so a read begun before one is not copied into the new screen. */
+  private generation = 0;
 
   constructor(private readonly conn: XConnection) {
     this.fmt = this.formatFor(conn.size);
@@ -34,14 +33,17 @@ export class XImageScreen implements ScreenPixels {
   async update(rects: readonly Rect[]): Promise<void> {
     const whole = { x: 0, y: 0, w: this.fmt.width, h: this.fmt.height };
     const todo = this.stale ? [whole] : rects;
+    const generation = this.generation;
     this.stale = false;
     for (const rect of todo) {
       const r = clampRect(rect, this.fmt.width, this.fmt.height);
-      const band = Math.max(1, Math.floor(REPLY_BYTES / (r.w * 4)));
+      if (r.w === 0 || r.h === 0) continue;
+      const band = Math.max(1, Math.floor(this.conn.imageBytesPerRequest / (r.w * 4)));
       for (let y = r.y; y < r.y + r.h; y += band) {
         const h = Math.min(band, r.y + r.h - y);
         const data = await this.conn.getImage({ x: r.x, y, w: r.w, h });
-        if (this.disposed) return;
+        // A resize while the read was in flight: its rows belong to the old screen; refresh() marked all stale.
+        if (this.disposed || generation !== this.generation) return;
         // ZPixmap rows at 32 bits per pixel are w*4 bytes: no scanline padding to skip.
         for (let row = 0; row < h; row++) {
           const at = (y + row) * this.fmt.bytesPerLine + r.x * 4;
@@ -76,6 +78,7 @@ export class XImageScreen implements ScreenPixels {
     this.fmt = this.formatFor(size);
     this.pixels = Buffer.alloc(this.fmt.bytesPerLine * this.fmt.height);
     this.stale = true;
+    this.generation++;
     return true;
   }
 

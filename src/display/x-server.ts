@@ -1,7 +1,9 @@
-// Owns one Xvfb: picks a free display number, gives it a cookie, starts it as the session owner with its
-// framebuffer in a file (-fbdir) that capture reads directly, and stops it leaving no lock or socket behind.
+// Owns one virtual session's X server, TigerVNC's Xvnc with its VNC listener off (a resizable RANDR screen;
+// docs/display.md says why not Xvfb): picks a free display number, gives it a cookie, starts it as the
+// session owner, and stops it leaving no lock or socket behind. Capture reads it with MIT-SHM.
 // The display's directory is root's (the owner cannot swap the cookie file root writes there for a symlink);
-// only its `fb` subdirectory, where Xvfb writes, belongs to the owner (docs/security.md, "Files root touches").
+// only its `fb` subdirectory, the X server's working directory, belongs to the owner (docs/security.md,
+// "Files root touches").
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { chmodSync, existsSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
@@ -36,7 +38,6 @@ export class XServer {
   private constructor(
     readonly displayNumber: number,
     readonly xauthority: string,
-    readonly framebufferPath: string,
     readonly runDir: string,
     readonly width: number,
     readonly height: number,
@@ -86,18 +87,22 @@ export class XServer {
     }
     await removeSessionDirectory(runDir);
     throw new Error(
-      `Xvfb did not start: ${lastError.trim().split('\n').slice(-3).join(' ') || 'no free display'}`,
+      `The X server (Xvnc) did not start: ${lastError.trim().split('\n').slice(-3).join(' ') || 'no free display'}`,
     );
   }
 
   private static async tryStart(n: number, xauthority: string, o: XServerOptions): Promise<XServer | string> {
     const args = [
       `:${n}`,
-      '-screen',
-      '0',
-      `${o.width}x${o.height}x24`,
-      '-fbdir',
-      join(o.runDir, 'fb'),
+      // No VNC listener at all (-rfbport -1, no -rfbunixpath): viewers reach the screen only through dcvserver.
+      '-rfbport',
+      '-1',
+      '-SecurityTypes',
+      'None',
+      '-geometry',
+      `${o.width}x${o.height}`,
+      '-depth',
+      '24',
       '-auth',
       xauthority,
       '-nolisten',
@@ -107,7 +112,7 @@ export class XServer {
       '3',
       ...(o.extraArgs ?? []),
     ];
-    const child = spawnAsUser(o.owner, 'Xvfb', args, {
+    const child = spawnAsUser(o.owner, 'Xvnc', args, {
       env: { PATH: '/usr/bin:/bin', HOME: o.owner.home },
       cwd: join(o.runDir, 'fb'),
       stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
@@ -129,21 +134,13 @@ export class XServer {
     if (!(await ready)) {
       if (child.exitCode === null && child.signalCode === null)
         await once(child, 'exit').catch(() => undefined);
-      return stderr || 'Xvfb exited at start';
+      return stderr || 'Xvnc exited at start';
     }
     // The server runs for the session's lifetime; don't let its pipes keep dcvserver's event loop busy.
     child.stderr?.removeAllListeners('data');
     child.stderr?.resume();
     (child.stdio[3] as NodeJS.ReadableStream | undefined)?.resume();
-    return new XServer(
-      n,
-      xauthority,
-      join(o.runDir, 'fb', 'Xvfb_screen0'),
-      o.runDir,
-      o.width,
-      o.height,
-      child,
-    );
+    return new XServer(n, xauthority, o.runDir, o.width, o.height, child);
   }
 
   async dispose(): Promise<void> {

@@ -7,7 +7,15 @@ import { ensureRootDirectory, removeSessionDirectory } from '../host/root-files.
 import { collectPermissionSources } from '../config/permissions-file.js';
 import { DcvError } from '../errors.js';
 import type { HostPaths } from '../host-paths.js';
-import type { DcvConfig } from '../config/index.js';
+import type { DcvConfig, HeadLayout } from '../config/index.js';
+import {
+  checkLayout,
+  formatLayout,
+  normalizeLayout,
+  type DisplayHead,
+  type LayoutLimits,
+  type LayoutRequester,
+} from '../display/display-layout.js';
 import { SERVER_VERSION } from '../version/current.js';
 import {
   isAdministrator,
@@ -45,12 +53,16 @@ export interface DcvServerOptions {
 
 export function sessionSettings(config: DcvConfig, paths: HostPaths): SessionSettings {
   const sm = config['session-management'];
-  const head = sm['virtual-session-default-layout'][0];
+  const heads = (layout: readonly HeadLayout[]): DisplayHead[] =>
+    layout.length === 0
+      ? []
+      : normalizeLayout(layout.map((h) => ({ width: h.w, height: h.h, x: h.x, y: h.y })));
+  const virtualLayout = heads(sm['virtual-session-default-layout']);
   return {
     defaultInit: sm['virtual-session-init'],
     sourceProfile: sm['virtual-session-source-profile'],
-    width: head?.w ?? 1920,
-    height: head?.h ?? 1080,
+    defaultLayout: virtualLayout.length > 0 ? virtualLayout : [{ width: 1920, height: 1080, x: 0, y: 0 }],
+    consoleDefaultLayout: heads(config.display['console-session-default-layout']),
     maxConcurrentSessions: sm['max-concurrent-sessions'],
     maxSessionsPerUser: sm['max-sessions-per-user'],
     consoleDisplay: sm['console-session-display'],
@@ -371,6 +383,20 @@ export class DcvServer {
         this.log.info(`Session '${s.id}' ${named} (by ${caller.name}, uid ${caller.uid})`);
         return null;
       }
+      case 'set-display-layout': {
+        const s = this.sessions.get(caller, id());
+        if (!isAdministrator(caller) && s.owner !== caller.name)
+          throw new DcvError(
+            'PERMISSION_DENIED',
+            `Only root or the owner of '${s.id}' may set its display layout.`,
+          );
+        const heads = headsParam(p['heads']);
+        await this.setLayout(s, heads, 'administrator');
+        this.log.info(
+          `Session '${s.id}' display layout ${formatLayout(s.layout())} (by ${caller.name}, uid ${caller.uid})`,
+        );
+        return null;
+      }
       case 'reload-licenses': {
         if (!isAdministrator(caller))
           throw new DcvError('PERMISSION_DENIED', 'Only root may reload the licenses.');
@@ -392,6 +418,32 @@ export class DcvServer {
     }
   }
 
+  /**
+   * The [display] limits as dcv.conf says now: DCV re-reads them at every layout request. A dcv.conf that
+   * no longer loads keeps the limits the server started with (its start already reported any problem).
+   */
+  layoutLimits(): LayoutLimits {
+    let display = this.config.display;
+    try {
+      display = readServerConfig(this.paths.configFile).config.display;
+    } catch (e) {
+      this.log.warn(`display limits: keeping the ones read at start (${(e as Error).message})`);
+    }
+    return {
+      maxHeadResolution: display['max-head-resolution'],
+      minHeadResolution: display['min-head-resolution'],
+      webClientMaxHeadResolution: display['web-client-max-head-resolution'],
+      maxNumHeads: display['max-num-heads'],
+      maxLayoutArea: display['max-layout-area'],
+    };
+  }
+
+  /** Checks `heads` against the limits (LAYOUT_REFUSED names the one broken), then puts them on the screen. */
+  async setLayout(s: Session, heads: readonly DisplayHead[], who: LayoutRequester): Promise<void> {
+    checkLayout(heads, this.layoutLimits(), who);
+    await s.setLayout(normalizeLayout(heads));
+  }
+
   /** Disposes everything: sessions (and their processes), the control socket, the pid file, the log. */
   stop(reason: string): Promise<void> {
     this.stopping ??= (async () => {
@@ -409,4 +461,21 @@ export class DcvServer {
     })();
     return this.stopping;
   }
+}
+
+/** The heads of a set-display-layout request, checked field by field (the control socket is an API). */
+function headsParam(v: unknown): DisplayHead[] {
+  const bad = (): never => {
+    throw new DcvError('USAGE', 'A display layout is a list of heads {width, height, x, y} in whole pixels.');
+  };
+  if (!Array.isArray(v) || v.length === 0 || v.length > 64) bad();
+  return (v as unknown[]).map((h) => {
+    if (typeof h !== 'object' || h === null) return bad();
+    const o = h as Record<string, unknown>;
+    const n = (k: string, min: number): number => {
+      const x = o[k];
+      return typeof x === 'number' && Number.isInteger(x) && x >= min && x <= 65535 ? x : bad();
+    };
+    return { width: n('width', 1), height: n('height', 1), x: n('x', -65535), y: n('y', -65535) };
+  });
 }

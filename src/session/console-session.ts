@@ -1,5 +1,6 @@
 // A console session: no X server of its own; it attaches to a display that already runs on the host
 // (`[session-management] console-session-display`, ':0' by default), as DCV's console session does.
+import { applyLayout } from '../display/randr-layout.js';
 import type { DisplayHead, Session } from './session.js';
 
 export interface ConsoleSessionOptions {
@@ -16,8 +17,8 @@ export interface ConsoleSessionOptions {
 export class ConsoleSession implements Session {
   readonly type = 'console' as const;
   readonly creationTime = new Date();
-  readonly framebufferPath = null;
   name: string | null;
+  private heads: DisplayHead[];
   private endSession: (reason: string) => void = () => undefined;
   private readonly ended = new Promise<string>((resolve) => {
     this.endSession = resolve;
@@ -25,6 +26,7 @@ export class ConsoleSession implements Session {
 
   constructor(private readonly o: ConsoleSessionOptions) {
     this.name = o.name;
+    this.heads = [...o.layout];
   }
 
   get id(): string {
@@ -50,7 +52,13 @@ export class ConsoleSession implements Session {
   }
 
   layout(): DisplayHead[] {
-    return this.o.layout;
+    return [...this.heads];
+  }
+
+  /** The host's own X server: resizes when its driver lets RANDR do so (Xorg with most drivers, Xvnc). */
+  async setLayout(heads: readonly DisplayHead[]): Promise<void> {
+    await applyLayout({ display: this.o.display, xauthority: this.o.xauthority }, heads);
+    this.heads = [...heads];
   }
 
   whenEnded(): Promise<string> {

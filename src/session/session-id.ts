@@ -16,7 +16,10 @@ export function validateSessionId(id: string): string {
 
 export function validateSessionName(name: string): string {
   if ([...name].length > 256 || /[\r\n\0]/.test(name)) {
-    throw new DcvError('SESSION_NAME_INVALID', 'Invalid session name: at most 256 characters, without line breaks.');
+    throw new DcvError(
+      'SESSION_NAME_INVALID',
+      'Invalid session name: at most 256 characters, without line breaks.',
+    );
   }
   return name;
 }

@@ -27,8 +27,10 @@ export interface SessionSettings {
   /** Init program for virtual sessions when --init is not given ('' = the built-in desktop). */
   readonly defaultInit: string;
   readonly sourceProfile: boolean;
-  readonly width: number;
-  readonly height: number;
+  /** The layout a virtual session starts with (normalised; virtual-session-default-layout). */
+  readonly defaultLayout: readonly DisplayHead[];
+  /** Applied to the console's display at start when not empty (console-session-default-layout). */
+  readonly consoleDefaultLayout: readonly DisplayHead[];
   readonly maxConcurrentSessions: number;
   readonly maxSessionsPerUser: number;
   readonly consoleDisplay: string;
@@ -242,8 +244,7 @@ export class SessionTable {
         owner,
         init,
         sourceProfile: this.settings.sourceProfile,
-        width: this.settings.width,
-        height: this.settings.height,
+        layout: this.settings.defaultLayout,
         runDir: join(this.settings.runDir, id),
         logFile: sessionLogFile(this.settings.logDir, owner.name, id),
         maxConcurrentClients: req.maxConcurrentClients ?? -1,
@@ -268,7 +269,7 @@ export class SessionTable {
         `Console session '${id}' could not attach to display ${display}: no X server answers there (see console-session-display in dcv.conf).`,
       );
     });
-    return new ConsoleSession({
+    const session = new ConsoleSession({
       id,
       name,
       owner: owner.name,
@@ -278,6 +279,15 @@ export class SessionTable {
       maxConcurrentClients: req.maxConcurrentClients ?? -1,
       storageRoot: req.storageRoot ?? '',
     });
+    if (this.settings.consoleDefaultLayout.length > 0) {
+      await session.setLayout(this.settings.consoleDefaultLayout).catch((e: Error) => {
+        throw new DcvError(
+          'SESSION_START_FAILED',
+          `Console session '${id}' could not take [display] console-session-default-layout: ${e.message}`,
+        );
+      });
+    }
+    return session;
   }
 
   /** `dcv set-name`: root or the owner names the session, or (null) removes its name. */

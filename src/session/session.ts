@@ -2,12 +2,9 @@
 
 export type SessionType = 'virtual' | 'console';
 
-export interface DisplayHead {
-  readonly width: number;
-  readonly height: number;
-  readonly x: number;
-  readonly y: number;
-}
+import type { DisplayHead } from '../display/display-layout.js';
+
+export type { DisplayHead };
 
 export interface Session {
   readonly id: string;
@@ -22,9 +19,13 @@ export interface Session {
   /** X display (":12") and the authority file clients need to reach it. */
   readonly x11Display: string;
   readonly x11Authority: string;
-  /** The Xvfb framebuffer file, when the X server keeps one (virtual sessions); null for a console. */
-  readonly framebufferPath: string | null;
+  /** The heads (monitors) the screen shows now, offsets from 0. */
   layout(): DisplayHead[];
+  /**
+   * Puts a layout (normalised: see normalizeLayout) on the screen with RANDR; LAYOUT_FAILED when the X server
+   * refuses. Limits are the caller's to check.
+   */
+  setLayout(heads: readonly DisplayHead[]): Promise<void>;
   /** Resolves when the session ends by itself (its init program or X server exited). */
   whenEnded(): Promise<string>;
   /** Stops everything the session started; safe to call twice. */

@@ -1,10 +1,12 @@
-// A virtual session: its own Xvfb plus the owner's init program, started as the owner with a clean
+// A virtual session: its own X server (Xvnc, resizable) plus the owner's init program, started as the owner with a clean
 // environment. As in DCV, the session ends when the init program exits.
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
+import { boundingBox } from '../display/display-layout.js';
+import { RandrScreen } from '../display/randr-layout.js';
 import { XServer } from '../display/x-server.js';
 import { cleanEnvironment, spawnAsUser } from '../host/spawn-as-user.js';
 import { killAll, processesWithEnvironment } from '../host/process-sweep.js';
@@ -20,8 +22,8 @@ export interface VirtualSessionOptions {
   readonly owner: UserAccount;
   readonly init: string;
   readonly sourceProfile: boolean;
-  readonly width: number;
-  readonly height: number;
+  /** The layout it starts with (normalised, at least one head). */
+  readonly layout: readonly DisplayHead[];
   readonly runDir: string;
   readonly logFile: string;
   readonly maxConcurrentClients: number;
@@ -37,14 +39,19 @@ export class VirtualSession implements Session {
   name: string | null;
   private disposed: Promise<void> | null = null;
   private readonly ended: Promise<string>;
+  private heads: DisplayHead[];
+  /** Layout changes run one at a time, in the order asked. */
+  private layoutQueue: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly options: VirtualSessionOptions,
     private readonly xserver: XServer,
     private readonly init: ChildProcess,
     private readonly marker: string,
+    private readonly randr: RandrScreen,
   ) {
     this.name = options.name;
+    this.heads = [...options.layout];
     this.ended = Promise.race([
       new Promise<string>((resolve) =>
         init.once('exit', (code, signal) => resolve(`init program exited (${signal ?? `status ${code}`})`)),
@@ -74,9 +81,6 @@ export class VirtualSession implements Session {
   get x11Authority(): string {
     return this.xserver.xauthority;
   }
-  get framebufferPath(): string {
-    return this.xserver.framebufferPath;
-  }
   get initPid(): number {
     return this.init.pid ?? -1;
   }
@@ -85,7 +89,16 @@ export class VirtualSession implements Session {
   }
 
   layout(): DisplayHead[] {
-    return [{ width: this.xserver.width, height: this.xserver.height, x: 0, y: 0 }];
+    return [...this.heads];
+  }
+
+  setLayout(heads: readonly DisplayHead[]): Promise<void> {
+    const run = this.layoutQueue.then(async () => {
+      await this.randr.apply(heads);
+      this.heads = [...heads];
+    });
+    this.layoutQueue = run.catch(() => undefined);
+    return run;
   }
 
   whenEnded(): Promise<string> {
@@ -93,14 +106,29 @@ export class VirtualSession implements Session {
   }
 
   static async start(o: VirtualSessionOptions): Promise<VirtualSession> {
+    const screen = boundingBox(o.layout);
     const xserver = await XServer.start({
       owner: o.owner,
       runDir: o.runDir,
-      width: o.width,
-      height: o.height,
+      width: screen.width,
+      height: screen.height,
       firstDisplay: 1,
       extraArgs: o.xvfbArgs,
     });
+    const randr = new RandrScreen({
+      display: xserver.display,
+      xauthority: xserver.xauthority,
+      account: o.owner,
+    });
+    if (o.layout.length > 1) {
+      // Several heads: the screen is their bounding box already; RANDR monitors mark each head.
+      try {
+        await randr.apply(o.layout);
+      } catch (e) {
+        await xserver.dispose();
+        throw e;
+      }
+    }
     // A random marker in the environment lets close find every process the session started.
     const marker = `OPENDCV_SESSION=${o.id}:${randomBytes(8).toString('hex')}`;
     const env = cleanEnvironment(o.owner, {
@@ -128,7 +156,7 @@ export class VirtualSession implements Session {
         await xserver.dispose();
         throw started;
       }
-      return new VirtualSession(o, xserver, init, marker);
+      return new VirtualSession(o, xserver, init, marker, randr);
     } finally {
       closeSync(log);
     }

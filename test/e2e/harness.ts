@@ -129,7 +129,7 @@ export function sessionProcesses(id: string): number[] {
 /** Whether any process runs an X server for `display` (":N"). */
 export function xServerRunning(display: string): boolean {
   try {
-    execFileSync('pgrep', ['-f', `^Xvfb ${display} `], { stdio: 'ignore' });
+    execFileSync('pgrep', ['-f', `^(Xvfb|Xvnc) ${display} `], { stdio: 'ignore' });
     return true;
   } catch {
     return false;

@@ -244,7 +244,7 @@ describe('the browser viewer', () => {
 
 describe('the browser viewer on a console session', () => {
   // The host's own X server, as a physical console would be: started here, without a framebuffer file, so
-  // the server reads the screen with X GetImage.
+  // the server reads the screen with MIT-SHM GetImage.
   const CW = 800;
   const CH = 600;
   let root: string;
@@ -306,7 +306,7 @@ describe('the browser viewer on a console session', () => {
     const diff = meanAbsDiff(client.rgb, server.rgb);
     assert.ok(diff < 1, `mean absolute difference ${diff.toFixed(2)} per channel`);
     const log = readFileSync(join(root, 'var/log/dcv/server.log'), 'utf8');
-    assert.match(log, new RegExp(`Streaming session 'console' from ${display} \\(X GetImage\\)`));
+    assert.match(log, new RegExp(`Streaming session 'console' from ${display} \\(MIT-SHM GetImage\\)`));
     await page.close();
   });
 });

@@ -124,7 +124,6 @@ export async function openSessionMedia(
   const streamer = await SessionStreamer.open({
     display: session.x11Display,
     ...(session.x11Authority !== '' ? { authFile: session.x11Authority } : {}),
-    ...(session.framebufferPath !== null ? { framebufferPath: session.framebufferPath } : {}),
     targetFps: config.display['target-fps'],
     encoder,
   });
