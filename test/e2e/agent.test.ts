@@ -153,7 +153,7 @@ describe('session agent', () => {
 
   test('text pasted in the page (clipboard panel) becomes the session CLIPBOARD', async () => {
     const text = `from the browser: ĉu ŝi? ${Date.now()}`;
-    await page.click('#clipboard-toggle');
+    await page.click('#tb-clipboard');
     await page.fill('#clipboard-local', text);
     await page.click('#clipboard-paste-remote');
     await waitFor(
@@ -162,7 +162,7 @@ describe('session agent', () => {
       5000,
     );
     await page.screenshot({ path: join(root, 'clipboard-panel.png') });
-    await page.click('#clipboard-toggle');
+    await page.click('#tb-clipboard');
   });
 
   test('without clipboard-paste a viewer cannot change the session clipboard; without clipboard-copy it gets nothing', async () => {
@@ -171,12 +171,12 @@ describe('session agent', () => {
       (await viewerState(page)).clipboardText === 'before' ? true : undefined,
     );
     await permissions('[permissions]\n%owner% allow display keyboard mouse clipboard-copy\n');
-    await page.click('#clipboard-toggle');
+    await page.click('#tb-clipboard');
     await page.fill('#clipboard-local', 'not allowed');
     // The panel disables its button without the feature; a client that sends anyway is what the server must stop.
     await page.evaluate("document.querySelector('#clipboard-paste-remote').disabled = false");
     await page.click('#clipboard-paste-remote');
-    await page.click('#clipboard-toggle');
+    await page.click('#tb-clipboard');
     await waitFor(
       'the server to drop the paste',
       () =>
