@@ -3,6 +3,7 @@
 // of this viewer, notifications — and is started once per page. A feature lands by adding one line below.
 import type { Feature } from '../src/protocol/features.js';
 import type { FromServer, Message } from '../src/protocol/messages.js';
+import { collaboratorsPanel } from './ui/collaborators-panel.js';
 import type { ConnectionState } from './ui/status-banner.js';
 import type { Toolbar } from './ui/toolbar.js';
 
@@ -30,4 +31,4 @@ export interface ViewerContext {
 export type ViewerModule = (ctx: ViewerContext) => void;
 
 /** Features that add to the viewer; the clipboard, storage, display and sound panels go here as they land. */
-export const VIEWER_MODULES: readonly ViewerModule[] = [];
+export const VIEWER_MODULES: readonly ViewerModule[] = [collaboratorsPanel];

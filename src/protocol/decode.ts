@@ -7,14 +7,23 @@ import { PNG_SIGNATURE, checkKeysym, checkTimestamp } from './field-rules.js';
 import { HELLO_LIMITS } from './hello-limits.js';
 import {
   MessageType,
+  MAX_CLIENT_ADDRESS_BYTES,
   MAX_CLIPBOARD_BYTES,
+  MAX_LISTED_CONNECTIONS,
   MAX_CLOSE_REASON_BYTES,
   MAX_CURSOR_SIDE,
   isMessageTypeCode,
   typeSpecs,
   type Sender,
 } from './message-type.js';
-import { MAX_VIDEO_RECTS, POINTER_BUTTON_MASK, type FromClient, type FromServer, type Message, type Rect } from './messages.js';
+import {
+  MAX_VIDEO_RECTS,
+  POINTER_BUTTON_MASK,
+  type FromClient,
+  type FromServer,
+  type Message,
+  type Rect,
+} from './messages.js';
 import type { DecodeResult } from './protocol-error.js';
 
 /** Decodes a message a server received: server-to-client types are refused as 'wrong-direction'. */
@@ -146,12 +155,26 @@ function parseBody(type: number, r: ByteReader): Message {
       const width = positive(r, r.u16('width'), 'width');
       const height = positive(r, r.u16('height'), 'height');
       const count = r.u16('rect count');
-      if (count > MAX_VIDEO_RECTS) r.fail('invalid-field', `video frame lists ${count} rects, more than ${MAX_VIDEO_RECTS}`);
+      if (count > MAX_VIDEO_RECTS)
+        r.fail('invalid-field', `video frame lists ${count} rects, more than ${MAX_VIDEO_RECTS}`);
       const rects: Rect[] = [];
       for (let i = 0; i < count; i++) {
-        const rect = { x: r.u16('rect x'), y: r.u16('rect y'), width: r.u16('rect width'), height: r.u16('rect height') };
-        if (rect.width === 0 || rect.height === 0 || rect.x + rect.width > width || rect.y + rect.height > height) {
-          r.fail('invalid-field', `video rect ${rect.width}x${rect.height}+${rect.x}+${rect.y} is empty or outside the ${width}x${height} frame`);
+        const rect = {
+          x: r.u16('rect x'),
+          y: r.u16('rect y'),
+          width: r.u16('rect width'),
+          height: r.u16('rect height'),
+        };
+        if (
+          rect.width === 0 ||
+          rect.height === 0 ||
+          rect.x + rect.width > width ||
+          rect.y + rect.height > height
+        ) {
+          r.fail(
+            'invalid-field',
+            `video rect ${rect.width}x${rect.height}+${rect.x}+${rect.y} is empty or outside the ${width}x${height} frame`,
+          );
         }
         rects.push(rect);
       }
@@ -232,6 +255,29 @@ function parseBody(type: number, r: ByteReader): Message {
       const dy = r.i16('dy');
       r.end();
       return { type: 'wheel', dx, dy };
+    }
+    case MessageType.ConnectionList: {
+      const flags = r.u8('flags');
+      if (flags > 1) r.fail('invalid-field', `unknown ConnectionList flags 0x${hex(flags)}`);
+      const count = r.u16('connection count');
+      if (count > MAX_LISTED_CONNECTIONS)
+        r.fail('invalid-field', `${count} connections listed, at most ${MAX_LISTED_CONNECTIONS} allowed`);
+      const connections = [];
+      for (let i = 0; i < count; i++) {
+        const connectionId = r.u32('connectionId');
+        const cflags = r.u8('connection flags');
+        if (cflags > 1) r.fail('invalid-field', `unknown connection flags 0x${hex(cflags)}`);
+        const username = r.str8('username', HELLO_LIMITS.username);
+        const address = r.str8('address', MAX_CLIENT_ADDRESS_BYTES);
+        connections.push({ connectionId, username, address, owner: cflags === 1 });
+      }
+      r.end();
+      return { type: 'connection-list', canDisconnect: flags === 1, connections };
+    }
+    case MessageType.DisconnectViewer: {
+      const connectionId = r.u32('connectionId');
+      r.end();
+      return { type: 'disconnect-viewer', connectionId };
     }
     case MessageType.ClipboardText:
       return { type: 'clipboard-text', text: r.text(r.remaining, 'clipboard text', MAX_CLIPBOARD_BYTES) };

@@ -217,3 +217,40 @@ test('frame-size limits for each side cover their largest message', () => {
   assert.equal(MAX_CLIENT_MESSAGE_BYTES, 1 + 20 * 1024 * 1024);
   assert.equal(MAX_SERVER_MESSAGE_BYTES, 1 + 20 * 1024 * 1024, 'a whole clipboard (DCV allows 20 MiB)');
 });
+
+test('ConnectionList and DisconnectViewer from literal hex; unknown flags and short entries are refused', () => {
+  // flags 1 (may disconnect), 1 entry: id 7, owner, "al", "1.2.3.4:5"
+  assert.deepEqual(decodeServerMessage(hexToBytes('70 01 0100 07000000 01 02616c 09312e322e332e343a35')), {
+    ok: true,
+    message: {
+      type: 'connection-list',
+      canDisconnect: true,
+      connections: [{ connectionId: 7, username: 'al', address: '1.2.3.4:5', owner: true }],
+    },
+  });
+  assert.deepEqual(decodeClientMessage(hexToBytes('30 2a000000')), {
+    ok: true,
+    message: { type: 'disconnect-viewer', connectionId: 42 },
+  });
+  for (const bad of [
+    '70 02 0000',
+    '70 00 0100 07000000 02 00 00',
+    '70 00 0100 07000000 00 05616c',
+    '70 00 0000 ff',
+    '30 2a00',
+  ]) {
+    const r = decodeServerMessage(hexToBytes(bad));
+    const c = decodeClientMessage(hexToBytes(bad));
+    assert.equal(r.ok || c.ok, false, bad);
+  }
+  assert.equal(
+    decodeClientMessage(hexToBytes('70 00 0000')).ok,
+    false,
+    'a client may not send ConnectionList',
+  );
+  assert.equal(
+    decodeServerMessage(hexToBytes('30 01000000')).ok,
+    false,
+    'a server may not send DisconnectViewer',
+  );
+});

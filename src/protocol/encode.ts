@@ -4,7 +4,9 @@ import { ByteWriter, truncateUtf8, encodeText } from './byte-writer.js';
 import { isValidCodecName, MAX_CODECS, MAX_CODEC_NAME } from './codecs.js';
 import {
   MessageType,
+  MAX_CLIENT_ADDRESS_BYTES,
   MAX_CLIPBOARD_BYTES,
+  MAX_LISTED_CONNECTIONS,
   MAX_CLOSE_REASON_BYTES,
   MAX_CURSOR_SIDE,
   MAX_PNG_PAYLOAD,
@@ -98,6 +100,22 @@ export function encodeMessage(m: Message): Uint8Array {
         .u16(positive(m.width, 'width'), 'width')
         .u16(positive(m.height, 'height'), 'height')
         .finish();
+    case 'connection-list': {
+      if (m.connections.length > MAX_LISTED_CONNECTIONS)
+        throw new RangeError(`at most ${MAX_LISTED_CONNECTIONS} connections`);
+      const w = new ByteWriter(MessageType.ConnectionList)
+        .u8(m.canDisconnect ? 1 : 0, 'flags')
+        .u16(m.connections.length, 'connection count');
+      for (const c of m.connections) {
+        w.u32(c.connectionId, 'connectionId')
+          .u8(c.owner ? 1 : 0, 'connection flags')
+          .str8(c.username, 'username', HELLO_LIMITS.username)
+          .str8(c.address, 'address', MAX_CLIENT_ADDRESS_BYTES);
+      }
+      return w.finish();
+    }
+    case 'disconnect-viewer':
+      return new ByteWriter(MessageType.DisconnectViewer).u32(m.connectionId, 'connectionId').finish();
     case 'key':
       return new ByteWriter(MessageType.Key)
         .u32(checkKeysym(m.keysym) ? m.keysym : bad('keysym', m.keysym), 'keysym')
@@ -163,8 +181,14 @@ function encodeRects(rects: readonly Rect[]): Uint8Array {
   const out = new Uint8Array(rects.length * 8);
   const view = new DataView(out.buffer);
   rects.forEach((r, i) => {
-    for (const [k, v] of [['x', r.x], ['y', r.y], ['width', r.width], ['height', r.height]] as const) {
-      if (!Number.isInteger(v) || v < 0 || v > 0xffff) throw new RangeError(`video rect ${k} ${v} is not a u16`);
+    for (const [k, v] of [
+      ['x', r.x],
+      ['y', r.y],
+      ['width', r.width],
+      ['height', r.height],
+    ] as const) {
+      if (!Number.isInteger(v) || v < 0 || v > 0xffff)
+        throw new RangeError(`video rect ${k} ${v} is not a u16`);
     }
     view.setUint16(i * 8, r.x, true);
     view.setUint16(i * 8 + 2, r.y, true);

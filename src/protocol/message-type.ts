@@ -1,5 +1,6 @@
 // The one-byte type codes of the viewer protocol, who may send each, and each type's hard size limit.
 // Codes are grouped by sender so a stray byte from the wrong side is recognisable at a glance in a hex dump.
+import { HELLO_LIMITS } from './hello-limits.js';
 
 /** Protocol (wire format) version; bumped only for incompatible changes. Product versions are separate. */
 export const PROTOCOL_VERSION = 1;
@@ -12,6 +13,7 @@ export const MessageType = {
   Wheel: 0x04,
   FrameShown: 0x05,
   RequestKeyframe: 0x06,
+  DisconnectViewer: 0x30,
   // server → client: 0x40–0x7f
   ServerHello: 0x41,
   VideoFrame: 0x42,
@@ -19,6 +21,7 @@ export const MessageType = {
   CursorShape: 0x44,
   CursorPosition: 0x45,
   ScreenSize: 0x46,
+  ConnectionList: 0x70,
   // either direction: 0x80–0xbf
   ClipboardText: 0x80,
   Ping: 0x81,
@@ -42,6 +45,9 @@ export const MAX_PNG_PAYLOAD = 8 * MiB;
 export const MAX_CLIPBOARD_BYTES = 20 * MiB;
 export const MAX_CLOSE_REASON_BYTES = 1 * KiB;
 export const MAX_CURSOR_SIDE = 256;
+/** ConnectionList: at most this many viewers, each with a user name (ClientHello's limit) and an address. */
+export const MAX_LISTED_CONNECTIONS = 256;
+export const MAX_CLIENT_ADDRESS_BYTES = 64;
 
 interface TypeSpec {
   readonly sender: Sender;
@@ -56,12 +62,17 @@ export const typeSpecs: Readonly<Record<MessageTypeCode, TypeSpec>> = {
   [MessageType.Wheel]: { sender: 'client', maxBytes: 5 },
   [MessageType.FrameShown]: { sender: 'client', maxBytes: 13 },
   [MessageType.RequestKeyframe]: { sender: 'client', maxBytes: 1 },
+  [MessageType.DisconnectViewer]: { sender: 'client', maxBytes: 5 },
   [MessageType.ServerHello]: { sender: 'server', maxBytes: 1 * KiB },
   [MessageType.VideoFrame]: { sender: 'server', maxBytes: 20 + 8 * 256 + MAX_VIDEO_PAYLOAD },
   [MessageType.LosslessRect]: { sender: 'server', maxBytes: 9 + MAX_PNG_PAYLOAD },
   [MessageType.CursorShape]: { sender: 'server', maxBytes: 13 + MAX_CURSOR_SIDE * MAX_CURSOR_SIDE * 4 },
   [MessageType.CursorPosition]: { sender: 'server', maxBytes: 5 },
   [MessageType.ScreenSize]: { sender: 'server', maxBytes: 5 },
+  [MessageType.ConnectionList]: {
+    sender: 'server',
+    maxBytes: 4 + MAX_LISTED_CONNECTIONS * (4 + 1 + 1 + HELLO_LIMITS.username + 1 + MAX_CLIENT_ADDRESS_BYTES),
+  },
   [MessageType.ClipboardText]: { sender: 'both', maxBytes: 1 + MAX_CLIPBOARD_BYTES },
   [MessageType.Ping]: { sender: 'both', maxBytes: 13 },
   [MessageType.Pong]: { sender: 'both', maxBytes: 13 },

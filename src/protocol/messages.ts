@@ -169,9 +169,34 @@ export interface Close {
   readonly reason: string;
 }
 
-export type ClientMessage = ClientHello | Key | Pointer | Wheel | FrameShown | RequestKeyframe;
+/** One viewer of the session, as ConnectionList names it. */
+export interface ListedConnection {
+  readonly connectionId: number;
+  readonly username: string;
+  /** `address:port` the viewer connects from. */
+  readonly address: string;
+  /** Whether this viewer is logged in as the session's owner. */
+  readonly owner: boolean;
+}
+
+/** Who is connected to the session (DCV's collaborators); sent on joining and whenever someone joins or leaves. */
+export interface ConnectionList {
+  readonly type: 'connection-list';
+  /** Whether the receiving viewer may disconnect others (it is the session's owner). */
+  readonly canDisconnect: boolean;
+  readonly connections: readonly ListedConnection[];
+}
+
+/** The owner asks the server to disconnect another viewer of the session. */
+export interface DisconnectViewer {
+  readonly type: 'disconnect-viewer';
+  readonly connectionId: number;
+}
+
+export type ClientMessage =
+  ClientHello | Key | Pointer | Wheel | FrameShown | RequestKeyframe | DisconnectViewer;
 export type ServerMessage =
-  ServerHello | VideoFrame | LosslessRect | CursorShape | CursorPosition | ScreenSize;
+  ServerHello | VideoFrame | LosslessRect | CursorShape | CursorPosition | ScreenSize | ConnectionList;
 export type SharedMessage = ClipboardText | ClipboardImage | Ping | Pong | Close;
 export type Message = ClientMessage | ServerMessage | SharedMessage;
 

@@ -5,6 +5,16 @@ const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2
 
 export const samples: readonly Message[] = [
   {
+    type: 'connection-list',
+    canDisconnect: true,
+    connections: [
+      { connectionId: 1, username: 'alice', address: '127.0.0.1:50000', owner: true },
+      { connectionId: 2, username: 'bob', address: '[::1]:40000', owner: false },
+    ],
+  },
+  { type: 'connection-list', canDisconnect: false, connections: [] },
+  { type: 'disconnect-viewer', connectionId: 0xffffffff },
+  {
     type: 'client-hello',
     protocolVersion: 1,
     clientVersion: '2026.0.0',

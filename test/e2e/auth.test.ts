@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import selfsigned from 'selfsigned';
 import { chromium } from 'playwright-core';
-import { CloseCode, Feature, PROTOCOL_VERSION } from '../../src/protocol/index.js';
+import { CloseCode, Feature, PROTOCOL_VERSION, type FromServer } from '../../src/protocol/index.js';
 import { SERVER_VERSION } from '../../src/version/current.js';
 import { TestViewer, type Hello } from './test-viewer.js';
 import { dcv, dcvserver, ensureSystemFile, ensureUser, makeDcvRoot, removeDcvRoot, sleep, waitFor, writeInit, type TestUser } from './harness.js';
@@ -293,6 +293,44 @@ virtual-session-default-layout=[{'w':<640>, 'h':<480>, 'x':<0>, 'y':<0>}]
     // Later tests expect the session's original rights (bob watches).
     const restore = await dcv(root, ['set-permissions', '--session', 'dcvauth-shared', '--file', join(root, 'shared.perm')]);
     assert.equal(restore.code, 0, restore.stderr);
+  });
+
+  test('collaborators: each viewer is told who is connected; only the owner may disconnect another, as the server enforces', async (t) => {
+    if (!streaming) return t.skip('this build cannot stream session screens yet (src/server/session-media-x11.ts)');
+    const owner = await (await TestViewer.open(port, { sessionId: 'dcvauth-shared', username: alice.name, password: pw.alice })).decided();
+    const watcher = await (await TestViewer.open(port, { sessionId: 'dcvauth-shared', username: bob.name, password: pw.bob })).decided();
+    type List = Extract<FromServer, { type: 'connection-list' }>;
+    const lastList = (v: TestViewer, size: number): List | undefined => {
+      const l = v.messages.filter((m): m is List => m.type === 'connection-list').at(-1);
+      return l !== undefined && l.connections.length === size ? l : undefined;
+    };
+    const ownerList = await waitFor('the owner told of both viewers', () => lastList(owner, 2));
+    const watcherList = await waitFor('the watcher told of both viewers', () => lastList(watcher, 2));
+    assert.equal(ownerList.canDisconnect, true);
+    assert.equal(watcherList.canDisconnect, false);
+    const ownerId = owner.hello!.connectionId;
+    const watcherId = watcher.hello!.connectionId;
+    assert.deepEqual(
+      ownerList.connections.map((c) => [c.connectionId, c.username, c.owner, /^127\.0\.0\.1:\d+$/.test(c.address)]).sort(),
+      [
+        [ownerId, alice.name, true, true],
+        [watcherId, bob.name, false, true],
+      ].sort(),
+    );
+    // The watcher's page shows no Disconnect, but the server does not rely on that.
+    watcher.send({ type: 'disconnect-viewer', connectionId: ownerId });
+    await waitFor('the refusal logged', () =>
+      serverLog(root).includes(`User '${bob.name}' (client ${watcherId}) may not disconnect viewers of session 'dcvauth-shared'`) ? true : undefined,
+    );
+    assert.ok(owner.open && watcher.open, 'a refused request closes nobody');
+    owner.send({ type: 'disconnect-viewer', connectionId: watcherId });
+    await watcher.done;
+    assert.equal(watcher.close?.code, CloseCode.ClosedByAdministrator);
+    assert.equal(watcher.close?.reason, `The session's owner (${alice.name}) disconnected you.`);
+    const remaining = await waitFor("the owner told the watcher left", () => lastList(owner, 1));
+    assert.equal(remaining.connections[0]!.connectionId, ownerId);
+    assert.ok(owner.open);
+    await owner.end();
   });
 
   test('the web page asks for a login, refuses a wrong password in the form, then lists and opens that user\'s sessions', async () => {

@@ -15,6 +15,7 @@ import {
   type ClientHello,
   type ClipboardImage,
   type ClipboardText,
+  type ConnectionList,
   type FromClient,
   type Message,
 } from '../../protocol/index.js';
@@ -50,6 +51,8 @@ export interface ViewerHost {
   left(connection: ViewerConnection): void;
   /** A paste from a viewer allowed clipboard-paste: resolves once it is the session's clipboard (or failed). */
   paste(connection: ViewerConnection, mime: ClipboardMime, data: Uint8Array): Promise<void>;
+  /** The viewer asks to disconnect another viewer of its session; the host decides whether it may. */
+  disconnectViewer(by: ViewerConnection, connectionId: number): void;
   readonly log: Logger;
 }
 
@@ -247,6 +250,9 @@ export class ViewerConnection implements MediaSink {
       case 'close':
         this.close(CloseCode.Normal, 'Closed by the viewer.');
         return;
+      case 'disconnect-viewer':
+        this.host.disconnectViewer(this, m.connectionId);
+        return;
       case 'client-hello':
         this.close(CloseCode.ProtocolError, 'ClientHello sent twice.');
         return;
@@ -286,6 +292,11 @@ export class ViewerConnection implements MediaSink {
     if (a === null || !hasFeature(a.features, Feature.ClipboardCopy)) return;
     if (mime === 'image/png') this.send({ type: 'clipboard-image', png: data });
     else this.send({ type: 'clipboard-text', text: new TextDecoder().decode(data) });
+  }
+
+  /** Who is connected to the session now (after this viewer's ServerHello only). */
+  tellConnections(list: ConnectionList): void {
+    if (this.admission !== null) this.send(list);
   }
 
   // --- MediaSink -------------------------------------------------------------------------------

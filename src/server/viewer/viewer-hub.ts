@@ -1,12 +1,20 @@
 // Every viewer connection of the server: admission (who the viewer is, which session it may open and with
 // which rights, license, client limits), the per-session connection lists behind `dcv list-connections`,
-// permission changes on live connections, and closing them.
+// permission changes on live connections, telling each viewer who else is connected (the owner may
+// disconnect them), and closing them.
 import type { WebSocket } from 'ws';
 import { Authenticator } from '../../auth/authenticator.js';
 import { featureMask, SessionAccess } from '../../auth/session-access.js';
 import type { DcvConfig } from '../../config/index.js';
 import { DcvError } from '../../errors.js';
-import { CloseCode, Feature, hasFeature, type ClientHello } from '../../protocol/index.js';
+import {
+  CloseCode,
+  Feature,
+  hasFeature,
+  MAX_CLIENT_ADDRESS_BYTES,
+  MAX_LISTED_CONNECTIONS,
+  type ClientHello,
+} from '../../protocol/index.js';
 import type { Session } from '../../session/session.js';
 import type { SessionTable } from '../../session/session-table.js';
 import { rfc3339, type ConnectionDescription } from '../../control/contract.js';
@@ -143,12 +151,48 @@ export class ViewerHub implements ViewerHost {
   joined(c: ViewerConnection): void {
     this.connections.set(c.id, c);
     this.log.info(`Client ${c.id} (user: ${c.username}) connected to session '${c.sessionId}' from ${c.clientAddress} (client ${c.clientVersion})`);
+    this.announce(c.sessionId);
   }
 
   left(c: ViewerConnection): void {
     if (!this.connections.delete(c.id)) return;
     this.lastDisconnection.set(c.sessionId, new Date());
     this.log.info(`Client ${c.id} (user: ${c.username}) disconnected from session '${c.sessionId}'`);
+    this.announce(c.sessionId);
+  }
+
+  /** Tells every viewer of the session who is connected; only the owner's list says it may disconnect them. */
+  private announce(sessionId: string): void {
+    const owner = this.deps.sessions.all().find((s) => s.id === sessionId)?.owner;
+    const viewers = this.forSession(sessionId);
+    const connections = viewers.slice(0, MAX_LISTED_CONNECTIONS).map((v) => ({
+      connectionId: v.id,
+      username: v.username,
+      address: v.clientAddress.slice(0, MAX_CLIENT_ADDRESS_BYTES),
+      owner: v.username === owner,
+    }));
+    for (const v of viewers) {
+      v.tellConnections({ type: 'connection-list', canDisconnect: v.username === owner, connections });
+    }
+  }
+
+  /**
+   * DCV's collaborators panel: the session's owner may disconnect another viewer of it. Anyone else is refused
+   * here, whatever their page shows; the refusal is logged, and the asker's connection stays.
+   */
+  disconnectViewer(by: ViewerConnection, connectionId: number): void {
+    const session = this.deps.sessions.all().find((s) => s.id === by.sessionId);
+    if (session === undefined || by.username !== session.owner) {
+      this.log.warn(`User '${by.username}' (client ${by.id}) may not disconnect viewers of session '${by.sessionId}': only its owner may`);
+      return;
+    }
+    const target = this.connections.get(connectionId);
+    if (target === undefined || target.sessionId !== by.sessionId) {
+      this.log.warn(`Client ${by.id} asked to disconnect client ${connectionId}, which is not connected to session '${by.sessionId}'`);
+      return;
+    }
+    this.log.info(`Client ${target.id} (user: ${target.username}) disconnected from session '${by.sessionId}' by its owner '${by.username}'`);
+    target.close(CloseCode.ClosedByAdministrator, `The session's owner (${by.username}) disconnected you.`);
   }
 
   /** With [clipboard] enabled=false no viewer gets the clipboard features, whatever its permissions. */
