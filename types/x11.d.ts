@@ -151,6 +151,9 @@ declare module 'x11' {
     firstEvent: number;
     CursorNotifyMask: { DisplayCursor: number };
     SelectCursorInput(window: number, mask: number): void;
+    SelectionEventMask: { SetSelectionOwner: number; SelectionWindowDestroy: number; SelectionClientClose: number };
+    /** XFIXES 2: SelectionNotify events (name 'SelectionNotify', with `owner` and `selection`) on `window`. */
+    SelectSelectionInput(window: number, selection: number, eventMask: number): void;
     GetCursorImage(cb: Callback<CursorImage>): void;
     CreateRegion(region: number, rects: Array<{ x: number; y: number; width: number; height: number }>): void;
     DestroyRegion(region: number): void;

@@ -28,6 +28,8 @@ export interface ViewerState {
   painter: 'copyTo' | 'drawImage' | undefined;
   cursor: string;
   clipboardText: string;
+  /** Size of the last image the session copied (0: none yet). */
+  clipboardImageBytes: number;
 }
 
 export interface ViewerApi extends Readonly<ViewerState> {
@@ -39,11 +41,13 @@ export interface ViewerApi extends Readonly<ViewerState> {
   setProbe(y: number, xs: readonly number[]): void;
   /** Benchmarks: the probes recorded since the last call, with paint times (ms since the epoch). */
   takeProbes(): { at: number; rgb: readonly number[] }[];
+  /** The last image the session copied, base64 PNG ('' for none). */
+  clipboardImage(): string;
 }
 
 export function installViewerApi(
   state: ViewerState,
-  methods: Pick<ViewerApi, 'screenshot' | 'pixels' | 'setProbe' | 'takeProbes'>,
+  methods: Pick<ViewerApi, 'screenshot' | 'pixels' | 'setProbe' | 'takeProbes' | 'clipboardImage'>,
 ): void {
   const api = {} as ViewerApi;
   for (const key of Object.keys(state) as (keyof ViewerState)[]) {
@@ -53,6 +57,7 @@ export function installViewerApi(
   Object.defineProperty(api, 'pixels', { value: methods.pixels });
   Object.defineProperty(api, 'setProbe', { value: methods.setProbe });
   Object.defineProperty(api, 'takeProbes', { value: methods.takeProbes });
+  Object.defineProperty(api, 'clipboardImage', { value: methods.clipboardImage });
   Object.freeze(api);
   Object.defineProperty(window, 'opendcv', { value: api, configurable: false, writable: false });
 }

@@ -21,6 +21,7 @@ import { RenderHost } from './render/render-host.js';
 import { S } from './strings.js';
 import { ConnectionCard, type CardContent } from './ui/connection-card.js';
 import { toggleFullscreen } from './ui/fullscreen.js';
+import { clipboardPanel } from './ui/clipboard-panel.js';
 import { keysPanel } from './ui/keys-panel.js';
 import { metricsPanel } from './ui/metrics-panel.js';
 import { Notifications } from './ui/notifications.js';
@@ -105,6 +106,7 @@ export class Viewer {
       painter: undefined,
       cursor: 'default',
       clipboardText: '',
+      clipboardImageBytes: 0,
     };
     root.classList.add('viewing');
     status.setSubject(sessionId);
@@ -119,7 +121,10 @@ export class Viewer {
     this.state.decoder = this.renderer.where;
     this.cursor = new CursorPainter(this.display.canvas);
     this.clipboard = new ClipboardSync(
-      (text) => this.send({ type: 'clipboard-text', text }),
+      {
+        text: (text) => this.send({ type: 'clipboard-text', text }),
+        image: (png) => this.send({ type: 'clipboard-image', png }),
+      },
       () => this.granted(Feature.ClipboardPaste),
     );
     const key = (keysym: number, down: boolean): void => this.send({ type: 'key', keysym, down });
@@ -166,6 +171,10 @@ export class Viewer {
       },
       setProbe: (y, xs) => this.renderer.post({ kind: 'probe', y, xs: [...xs] }),
       takeProbes: () => this.probeLog.splice(0),
+      clipboardImage: () => {
+        const c = this.clipboard.received;
+        return c?.kind === 'image' ? bytesToBase64(c.png) : '';
+      },
     });
     window.addEventListener('pagehide', () => this.socket?.close(CloseCode.GoingAway, S.pageClosed));
   }
@@ -197,6 +206,7 @@ export class Viewer {
       order: 20,
       onClick: () => toggleFullscreen(root, this.display.canvas),
     });
+    this.toolbar.addPanel(clipboardPanel(this.clipboard, () => this.granted(Feature.ClipboardPaste)));
     this.toolbar.addPanel(keysPanel({ key: (k, down) => this.keyIfAllowed(k, down), focusScreen }));
     this.toolbar.addButton({
       id: 'screen-keyboard',
@@ -370,8 +380,14 @@ export class Viewer {
         // The browser owns the local pointer; a remote warp cannot move it, so there is nothing to draw.
         break;
       case 'clipboard-text':
-        this.clipboard.receive(m.text);
+        this.clipboard.receive({ kind: 'text', text: m.text });
         this.state.clipboardText = m.text;
+        this.notifications.add(S.clipboardReceived);
+        break;
+      case 'clipboard-image':
+        // A copy: the message's bytes are a view into the socket's buffer.
+        this.clipboard.receive({ kind: 'image', png: m.png.slice() });
+        this.state.clipboardImageBytes = m.png.byteLength;
         this.notifications.add(S.clipboardReceived);
         break;
       case 'ping':

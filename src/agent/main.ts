@@ -3,6 +3,7 @@
 // clipboard and file storage, until the link closes. Each service is one module behind AgentService.
 import { DcvError } from '../errors.js';
 import { parseArgs } from 'node:util';
+import { ClipboardService } from './clipboard-service.js';
 import { AgentMethod, type AgentConfiguration } from './agent-api.js';
 import type { IncomingRequest, LinkPeer, Reply } from './link-peer.js';
 import { LinkRemoteError } from './link.js';
@@ -62,7 +63,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 async function loadServices(): Promise<AgentService[]> {
-  return [];
+  return [new ClipboardService()];
 }
 
 // SIGTERM (session end, dcvserver gone through setpriv's parent-death signal) ends the agent cleanly.

@@ -281,6 +281,12 @@ function parseBody(type: number, r: ByteReader): Message {
     }
     case MessageType.ClipboardText:
       return { type: 'clipboard-text', text: r.text(r.remaining, 'clipboard text', MAX_CLIPBOARD_BYTES) };
+    case MessageType.ClipboardImage: {
+      if (r.remaining < PNG_SIGNATURE.length) r.fail('truncated', 'clipboard image is shorter than a PNG signature');
+      const png = r.rest();
+      if (!PNG_SIGNATURE.every((b, i) => png[i] === b)) r.fail('invalid-field', 'clipboard image is not a PNG');
+      return { type: 'clipboard-image', png };
+    }
     case MessageType.FrameShown: {
       const sequence = r.u32('sequence');
       const timestampUs = timestamp(r);

@@ -135,6 +135,11 @@ export function encodeMessage(m: Message): Uint8Array {
       return new ByteWriter(MessageType.ClipboardText)
         .bytes(encodeText(m.text, 'clipboard text', MAX_CLIPBOARD_BYTES))
         .finish();
+    case 'clipboard-image':
+      payload(m.png, PNG_SIGNATURE.length, MAX_CLIPBOARD_BYTES, 'clipboard image');
+      if (!PNG_SIGNATURE.every((b, i) => m.png[i] === b))
+        throw new RangeError('clipboard image does not start with the PNG signature');
+      return new ByteWriter(MessageType.ClipboardImage).bytes(m.png).finish();
     case 'frame-shown':
       return new ByteWriter(MessageType.FrameShown)
         .u32(m.sequence, 'sequence')

@@ -14,6 +14,7 @@ const restPayload = new Set<number>([
   MessageType.VideoFrame,
   MessageType.LosslessRect,
   MessageType.ClipboardText,
+  MessageType.ClipboardImage,
   MessageType.Close,
 ]);
 
@@ -62,7 +63,7 @@ test('a message longer than its type allows is refused before parsing', () => {
   const k = decodeClientMessage(key);
   assert.ok(!k.ok && k.error.kind === 'too-large');
 
-  const clip = new Uint8Array(1 + 1024 * 1024 + 1).fill(0x61);
+  const clip = new Uint8Array(1 + 20 * 1024 * 1024 + 1).fill(0x61);
   clip[0] = MessageType.ClipboardText;
   const c = decodeClientMessage(clip);
   assert.ok(!c.ok && c.error.kind === 'too-large');
@@ -78,7 +79,7 @@ test('each type refuses one byte over its limit', () => {
 });
 
 test('unknown types are refused', () => {
-  for (const t of [0x00, 0x07, 0x3f, 0x40, 0x47, 0x84, 0xff]) {
+  for (const t of [0x00, 0x07, 0x3f, 0x40, 0x47, 0x8f, 0xff]) {
     const r = decodeMessage(new Uint8Array([t, 1, 2, 3]));
     assert.ok(!r.ok);
     assert.equal(r.error.kind, 'unknown-type');
@@ -147,6 +148,8 @@ test('lying lengths and bad fields are refused without reading past the buffer',
     ['46 0000 0100', 'invalid-field', 'zero screen width'],
     // Clipboard that is not UTF-8.
     ['80 ff fe', 'invalid-utf8', 'clipboard not UTF-8'],
+    ['84 89504e47', 'truncated', 'clipboard image shorter than a PNG signature'],
+    ['84 ffd8ffe000104a464946', 'invalid-field', 'clipboard image that is not a PNG (a JPEG)'],
     // Close reason that is not UTF-8.
     ['83 e803 c0', 'invalid-utf8', 'reason not UTF-8'],
     // Request keyframe with a payload.

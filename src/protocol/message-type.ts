@@ -27,6 +27,7 @@ export const MessageType = {
   Ping: 0x81,
   Pong: 0x82,
   Close: 0x83,
+  ClipboardImage: 0x84,
 } as const;
 
 export type MessageTypeName = keyof typeof MessageType;
@@ -40,7 +41,8 @@ const MiB = 1024 * KiB;
 /** Largest H.264 access unit or PNG a single message may carry. */
 export const MAX_VIDEO_PAYLOAD = 8 * MiB;
 export const MAX_PNG_PAYLOAD = 8 * MiB;
-export const MAX_CLIPBOARD_BYTES = 1 * MiB;
+/** DCV's hard maximum for [clipboard] max-payload-size. */
+export const MAX_CLIPBOARD_BYTES = 20 * MiB;
 export const MAX_CLOSE_REASON_BYTES = 1 * KiB;
 export const MAX_CURSOR_SIDE = 256;
 /** ConnectionList: at most this many viewers, each with a user name (ClientHello's limit) and an address. */
@@ -75,6 +77,7 @@ export const typeSpecs: Readonly<Record<MessageTypeCode, TypeSpec>> = {
   [MessageType.Ping]: { sender: 'both', maxBytes: 13 },
   [MessageType.Pong]: { sender: 'both', maxBytes: 13 },
   [MessageType.Close]: { sender: 'both', maxBytes: 3 + MAX_CLOSE_REASON_BYTES },
+  [MessageType.ClipboardImage]: { sender: 'both', maxBytes: 1 + MAX_CLIPBOARD_BYTES },
 };
 
 /**

@@ -131,6 +131,12 @@ export interface ClipboardText {
   readonly text: string;
 }
 
+/** An image copied in the session, or pasted by the viewer: a PNG (what browsers' clipboards carry). */
+export interface ClipboardImage {
+  readonly type: 'clipboard-image';
+  readonly png: Uint8Array;
+}
+
 export interface FrameShown {
   readonly type: 'frame-shown';
   readonly sequence: number;
@@ -191,7 +197,7 @@ export type ClientMessage =
   ClientHello | Key | Pointer | Wheel | FrameShown | RequestKeyframe | DisconnectViewer;
 export type ServerMessage =
   ServerHello | VideoFrame | LosslessRect | CursorShape | CursorPosition | ScreenSize | ConnectionList;
-export type SharedMessage = ClipboardText | Ping | Pong | Close;
+export type SharedMessage = ClipboardText | ClipboardImage | Ping | Pong | Close;
 export type Message = ClientMessage | ServerMessage | SharedMessage;
 
 /** What a server may receive. */

@@ -106,6 +106,7 @@ export const samples: readonly Message[] = [
   { type: 'wheel', dx: -32768, dy: 32767 },
   { type: 'clipboard-text', text: 'héllo ✓ 🎉' },
   { type: 'clipboard-text', text: '' },
+  { type: 'clipboard-image', png: new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]) },
   { type: 'frame-shown', sequence: 42, timestampUs: 1_234_567_890 },
   { type: 'request-keyframe' },
   { type: 'ping', nonce: 1, timestampUs: 99 },

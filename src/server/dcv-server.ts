@@ -189,6 +189,7 @@ export class DcvServer {
       defaultPermissionsFile: this.paths.defaultPermissionsFile,
       mediaFor: (session) => this.mediaFor(session),
       licenseRefusal: () => this.connectionRefusal(),
+      agents: this.agents,
     });
     this.web = await WebEndpoint.start({
       config: this.config,

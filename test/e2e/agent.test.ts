@@ -3,8 +3,8 @@
 // connected, and ends it with the session.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { freePort, launchChromium, openViewer, viewerState } from './browser.js';
@@ -43,6 +43,35 @@ describe('session agent', () => {
   let owner: TestUser;
   let browser: Browser;
   let page: Page;
+  let x = { display: '', authority: '' };
+
+  /** Runs xclip in the session as its owner (the other side of the clipboard); resolves with its output. */
+  const xclip = (args: string[], input?: Buffer | string): Promise<Buffer> =>
+    new Promise((resolve, reject) => {
+      const child = spawn(
+        'setpriv',
+        [`--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--init-groups', 'xclip', ...args],
+        {
+          env: { PATH: process.env['PATH'], DISPLAY: x.display, XAUTHORITY: x.authority },
+          stdio: ['pipe', 'pipe', 'inherit'],
+        },
+      );
+      const out: Buffer[] = [];
+      child.stdout.on('data', (c: Buffer) => out.push(c));
+      child.once('error', reject);
+      child.once('exit', (code) =>
+        code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`xclip ${args.join(' ')}: ${code}`)),
+      );
+      child.stdin.end(input ?? '');
+    });
+  const sessionClipboard = async (): Promise<string> =>
+    (await xclip(['-selection', 'clipboard', '-o'])).toString('utf8');
+  const permissions = async (file: string): Promise<void> => {
+    const path = join(root, 'perm-test.perm');
+    writeFileSync(path, file);
+    const r = await dcv(root, ['set-permissions', '--session', SESSION, '--file', path]);
+    assert.equal(r.code, 0, r.stderr);
+  };
 
   before(async () => {
     owner = ensureUser(OWNER);
@@ -59,6 +88,9 @@ describe('session agent', () => {
     await waitFor('the viewer to connect', async () =>
       (await viewerState(page)).state === 'connected' ? true : undefined,
     );
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    const d = JSON.parse((await dcv(root, ['describe-session', '-j', SESSION])).stdout) as Record<string, string>;
+    x = { display: d['x11-display']!, authority: d['x11-authority']! };
   });
 
   after(async () => {
@@ -84,7 +116,87 @@ describe('session agent', () => {
     assert.equal(dir, 'root 755');
   });
 
-  test('killed with SIGKILL, the agent is back within 2 s and the viewer stays connected', async () => {
+  test('non-Latin text copied in the session reaches the page and its clipboard', async () => {
+    const text = `Привет, 世界 ✓ ${Date.now()}`;
+    await xclip(['-selection', 'clipboard', '-i'], text);
+    await waitFor('the text on the page', async () =>
+      (await viewerState(page)).clipboardText === text ? true : undefined,
+    );
+    await page.bringToFront();
+    const local = (await page.evaluate('navigator.clipboard.readText()')) as string;
+    assert.equal(local, text);
+  });
+
+  test('an image copied in the session reaches the page as the same PNG', async () => {
+    const png = join(root, 'copied.png');
+    execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=160x120',
+      '-frames:v',
+      '1',
+      '-y',
+      png,
+    ]);
+    await xclip(['-selection', 'clipboard', '-t', 'image/png', '-i'], readFileSync(png));
+    const got = await waitFor('the image on the page', async () => {
+      const b64 = await page.evaluate(() =>
+        (globalThis as unknown as { opendcv: { clipboardImage(): string } }).opendcv.clipboardImage(),
+      );
+      return b64 !== '' ? Buffer.from(b64, 'base64') : undefined;
+    });
+    assert.deepEqual(got, readFileSync(png));
+  });
+
+  test('text pasted in the page (clipboard panel) becomes the session CLIPBOARD', async () => {
+    const text = `from the browser: ĉu ŝi? ${Date.now()}`;
+    await page.click('#tb-clipboard');
+    await page.fill('#clipboard-local', text);
+    await page.click('#clipboard-paste-remote');
+    await waitFor(
+      'the session clipboard',
+      async () => ((await sessionClipboard()) === text ? true : undefined),
+      5000,
+    );
+    await page.screenshot({ path: join(root, 'clipboard-panel.png') });
+    await page.click('#tb-clipboard');
+  });
+
+  test('without clipboard-paste a viewer cannot change the session clipboard; without clipboard-copy it gets nothing', async () => {
+    await xclip(['-selection', 'clipboard', '-i'], 'before');
+    await waitFor('the copy on the page', async () =>
+      (await viewerState(page)).clipboardText === 'before' ? true : undefined,
+    );
+    await permissions('[permissions]\n%owner% allow display keyboard mouse clipboard-copy\n');
+    await page.click('#tb-clipboard');
+    await page.fill('#clipboard-local', 'not allowed');
+    // The panel disables its button without the feature; a client that sends anyway is what the server must stop.
+    await page.evaluate("document.querySelector('#clipboard-paste-remote').disabled = false");
+    await page.click('#clipboard-paste-remote');
+    await page.click('#tb-clipboard');
+    await waitFor(
+      'the server to drop the paste',
+      () =>
+        readFileSync(join(root, 'var/log/dcv/server.log'), 'utf8').includes(
+          '(no clipboard-paste permission); dropped',
+        )
+          ? true
+          : undefined,
+      5000,
+    );
+    assert.equal(await sessionClipboard(), 'before');
+
+    await permissions('[permissions]\n%owner% allow display keyboard mouse clipboard-paste\n');
+    await xclip(['-selection', 'clipboard', '-i'], 'secret');
+    await new Promise((r) => setTimeout(r, 1500)); // time enough for the copy to arrive, were it sent
+    assert.equal((await viewerState(page)).clipboardText, 'before');
+    await permissions('[permissions]\n%owner% allow builtin\n');
+  });
+
+  test('killed with SIGKILL, the agent is back within 2 s, the viewer stays connected and the clipboard works again', async () => {
     const before = await waitFor('the agent', () => agentOf(SESSION));
     const connectionId = (await viewerState(page)).connectionId;
     process.kill(before.pid, 'SIGKILL');
@@ -110,6 +222,13 @@ describe('session agent', () => {
     const state = await viewerState(page);
     assert.equal(state.state, 'connected');
     assert.equal(state.connectionId, connectionId, 'the same connection');
+    // …and the clipboard works again.
+    await xclip(['-selection', 'clipboard', '-i'], 'after the restart');
+    await waitFor(
+      'the copy on the page',
+      async () => ((await viewerState(page)).clipboardText === 'after the restart' ? true : undefined),
+      5000,
+    );
   });
 
   test('the agent ends with its session', async () => {

@@ -41,6 +41,8 @@ export interface ViewerState {
   fps: number;
   frameLatencyMs: number | null;
   bytesReceived: number;
+  clipboardText: string;
+  clipboardImageBytes: number;
 }
 
 export async function viewerState(page: Page): Promise<ViewerState> {

@@ -14,10 +14,13 @@ import {
   hasFeature,
   PROTOCOL_VERSION,
   type ClientHello,
+  type ClipboardImage,
+  type ClipboardText,
   type ConnectionList,
   type FromClient,
   type Message,
 } from '../../protocol/index.js';
+import type { ClipboardMime } from '../../agent/agent-api.js';
 import type { Session } from '../../session/session.js';
 import { SERVER_VERSION } from '../../version/current.js';
 import type { Logger } from '../logger.js';
@@ -52,10 +55,15 @@ export interface ViewerHost {
   admit(hello: ClientHello, connection: ViewerConnection): Promise<Admission | Refusal>;
   joined(connection: ViewerConnection): void;
   left(connection: ViewerConnection): void;
+  /** A paste from a viewer allowed clipboard-paste: resolves once it is the session's clipboard (or failed). */
+  paste(connection: ViewerConnection, mime: ClipboardMime, data: Uint8Array): Promise<void>;
   /** The viewer asks to disconnect another viewer of its session; the host decides whether it may. */
   disconnectViewer(by: ViewerConnection, connectionId: number): void;
   readonly log: Logger;
 }
+
+/** Input that arrives while a paste is still on its way to the session waits for it, up to this many messages. */
+const MAX_HELD_MESSAGES = 4096;
 
 export class ViewerConnection implements MediaSink {
   readonly connectionTime = new Date();
@@ -73,6 +81,9 @@ export class ViewerConnection implements MediaSink {
   private lastSentAt = 0;
   private closed = false;
   private handshakeTimer: NodeJS.Timeout | null;
+  /** Set while a paste is on its way to the session's clipboard: the Ctrl+V after it must not overtake it. */
+  private pasting: Promise<void> | null = null;
+  private held: FromClient[] = [];
 
   constructor(
     readonly id: number,
@@ -203,6 +214,10 @@ export class ViewerConnection implements MediaSink {
   }
 
   private handle(m: FromClient, a: Admission): void {
+    if (this.pasting !== null && m.type !== 'ping' && m.type !== 'pong' && m.type !== 'close') {
+      if (this.held.length < MAX_HELD_MESSAGES) this.held.push(m);
+      return;
+    }
     switch (m.type) {
       case 'key':
         this.lastInteraction = new Date();
@@ -233,8 +248,11 @@ export class ViewerConnection implements MediaSink {
         }
         return;
       case 'pong':
+        return;
       case 'clipboard-text':
-        return; // clipboard arrives with the clipboard work; until then it is ignored, never injected
+      case 'clipboard-image':
+        this.paste(m, a);
+        return;
       case 'close':
         this.close(CloseCode.Normal, 'Closed by the viewer.');
         return;
@@ -245,6 +263,41 @@ export class ViewerConnection implements MediaSink {
         this.close(CloseCode.ProtocolError, 'ClientHello sent twice.');
         return;
     }
+  }
+
+  /** A paste: only with clipboard-paste; later input waits until it is the session's clipboard. */
+  private paste(m: ClipboardText | ClipboardImage, a: Admission): void {
+    if (!hasFeature(a.features, Feature.ClipboardPaste)) {
+      this.host.log.warn(
+        `Connection ${this.id} (user: ${this.username}) may not paste into session '${this.sessionId}' (no clipboard-paste permission); dropped`,
+      );
+      return;
+    }
+    const [mime, data]: [ClipboardMime, Uint8Array] =
+      m.type === 'clipboard-text'
+        ? ['text/plain;charset=utf-8', new TextEncoder().encode(m.text)]
+        : ['image/png', m.png];
+    this.pasting = this.host.paste(this, mime, data).finally(() => {
+      this.pasting = null;
+      const held = this.held.splice(0);
+      for (const [i, h] of held.entries()) {
+        if (this.closed) return;
+        this.handle(h, this.admission ?? a);
+        // Another paste among them: the rest wait for it in turn.
+        if (this.pasting !== null) {
+          this.held.unshift(...held.slice(i + 1));
+          return;
+        }
+      }
+    });
+  }
+
+  /** Something was copied in the session: sent only to a viewer allowed clipboard-copy. */
+  clipboardCopied(mime: ClipboardMime, data: Uint8Array): void {
+    const a = this.admission;
+    if (a === null || !hasFeature(a.features, Feature.ClipboardCopy)) return;
+    if (mime === 'image/png') this.send({ type: 'clipboard-image', png: data });
+    else this.send({ type: 'clipboard-text', text: new TextDecoder().decode(data) });
   }
 
   /** Who is connected to the session now (after this viewer's ServerHello only). */

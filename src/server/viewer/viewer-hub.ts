@@ -20,6 +20,8 @@ import type { SessionTable } from '../../session/session-table.js';
 import { rfc3339, type ConnectionDescription } from '../../control/contract.js';
 import type { Logger } from '../logger.js';
 import type { SessionMedia } from './session-media.js';
+import { AgentEvent, AgentMethod, isClipboardMime, type ClipboardMime } from '../../agent/agent-api.js';
+import type { SessionAgents } from '../session-agents.js';
 import { ViewerConnection, type Admission, type Refusal, type ViewerHost } from './viewer-connection.js';
 
 export interface ViewerHubDeps {
@@ -32,6 +34,8 @@ export interface ViewerHubDeps {
   mediaFor(session: Session): Promise<SessionMedia>;
   /** Why the license refuses new connections, or null. */
   licenseRefusal(): Promise<DcvError | null>;
+  /** The sessions' agents: clipboard and file storage go through them. */
+  readonly agents: SessionAgents;
 }
 
 export class ViewerHub implements ViewerHost {
@@ -48,6 +52,14 @@ export class ViewerHub implements ViewerHost {
     const file = deps.config['session-management/defaults']['permissions-file'] || deps.defaultPermissionsFile;
     this.access = new SessionAccess(deps.sessions, file, deps.log.child('permissions'));
     deps.sessions.setAccessPolicy(this.access);
+    deps.agents.setListener({
+      connected: () => undefined,
+      event: (sessionId, name, params, body) => {
+        if (name !== AgentEvent.ClipboardChanged || !isClipboardMime(params['mime'])) return;
+        const mime = params['mime'];
+        for (const c of this.forSession(sessionId)) c.clipboardCopied(mime, body);
+      },
+    });
     for (const line of this.auth.describe()) {
       if (line.warn) deps.log.warn(line.text);
       else deps.log.info(line.text);
@@ -81,7 +93,7 @@ export class ViewerHub implements ViewerHost {
     if (session === undefined) return notFound;
     // With authentication 'none' DCV treats every viewer as the session owner; permissions still apply.
     const username = who.username ?? session.owner;
-    const features = featureMask(await this.access.grants(session, username));
+    const features = this.clipboardGate(featureMask(await this.access.grants(session, username)));
     // Without `display` the session is not theirs to see: refused exactly as a session that does not exist.
     if (!hasFeature(features, Feature.Display)) {
       this.log.warn(`User '${username}' from ${c.clientAddress} may not open session '${session.id}' (no display permission)`);
@@ -113,6 +125,27 @@ export class ViewerHub implements ViewerHost {
       return { closeCode: CloseCode.SessionClosed, reason: `The ${session.id} session was closed.` };
     }
     return { session, media, username, features };
+  }
+
+  async paste(c: ViewerConnection, mime: ClipboardMime, data: Uint8Array): Promise<void> {
+    const limit = this.deps.config.clipboard['max-payload-size'];
+    if (!this.deps.config.clipboard.enabled) return;
+    if (data.byteLength > limit) {
+      this.log.warn(
+        `Connection ${c.id}: a paste of ${data.byteLength} bytes is over [clipboard] max-payload-size (${limit}); dropped`,
+      );
+      return;
+    }
+    const link = await this.deps.agents.link(c.sessionId, 2000);
+    if (link === null) {
+      this.log.warn(`Connection ${c.id}: paste dropped, the session agent of '${c.sessionId}' is not running`);
+      return;
+    }
+    try {
+      await link.request(AgentMethod.ClipboardSet, { mime }, data);
+    } catch (e) {
+      this.log.warn(`Connection ${c.id}: paste into session '${c.sessionId}' failed: ${(e as Error).message}`);
+    }
   }
 
   joined(c: ViewerConnection): void {
@@ -162,6 +195,13 @@ export class ViewerHub implements ViewerHost {
     target.close(CloseCode.ClosedByAdministrator, `The session's owner (${by.username}) disconnected you.`);
   }
 
+  /** With [clipboard] enabled=false no viewer gets the clipboard features, whatever its permissions. */
+  private clipboardGate(features: number): number {
+    return this.deps.config.clipboard.enabled
+      ? features
+      : features & ~(Feature.ClipboardCopy | Feature.ClipboardPaste);
+  }
+
   forSession(id: string): ViewerConnection[] {
     return [...this.connections.values()].filter((c) => c.sessionId === id);
   }
@@ -200,7 +240,7 @@ export class ViewerHub implements ViewerHost {
     if (session === undefined) return;
     await Promise.all(
       this.forSession(sessionId).map(async (c) => {
-        const features = featureMask(await this.access.grants(session, c.username));
+        const features = this.clipboardGate(featureMask(await this.access.grants(session, c.username)));
         if (!hasFeature(features, Feature.Display)) {
           c.close(CloseCode.PermissionDenied, `Your permissions on session ${sessionId} no longer include display.`);
         } else c.setFeatures(features);
