@@ -12,7 +12,6 @@ import type { HostPaths } from '../host-paths.js';
 import type { DcvConfig, HeadLayout } from '../config/index.js';
 import {
   checkLayout,
-  formatLayout,
   normalizeLayout,
   type DisplayHead,
   type LayoutLimits,
