@@ -75,7 +75,7 @@ function journalStart(ctx: UpgradeContext, existing: UpgradeJournal | null, targ
     ...(existing !== null ? { replaces: existing.id } : {}),
   };
   enterStep(paths, journal, 'preflight', 'reading the target');
-  crashPoint(ctx.env, 'start');
+  crashPoint(ctx.env, 'journaled');
   return journal;
 }
 

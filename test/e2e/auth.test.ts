@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import selfsigned from 'selfsigned';
 import { chromium } from 'playwright-core';
-import { CloseCode, Feature, PROTOCOL_VERSION, type FromServer } from '../../src/protocol/index.js';
+import { CloseCode, Feature, MAX_CLIENT_MESSAGE_BYTES, PROTOCOL_VERSION, type FromServer } from '../../src/protocol/index.js';
 import { SERVER_VERSION } from '../../src/version/current.js';
 import { TestViewer, type Hello } from './test-viewer.js';
 import { dcv, dcvserver, ensureSystemFile, ensureUser, makeDcvRoot, removeDcvRoot, sleep, waitFor, writeInit, type TestUser } from './harness.js';
@@ -387,7 +387,8 @@ virtual-session-default-layout=[{'w':<640>, 'h':<480>, 'x':<0>, 'y':<0>}]
     };
     const garbage = await attack((v) => v.sendRaw(new Uint8Array([0x01, 0xff, 0xff, 0x00])));
     const text = await attack((v) => v.sendRaw('{"hello": true}', false));
-    const oversized = await attack((v) => v.sendRaw(new Uint8Array(2 * 1024 * 1024)));
+    // One byte over the largest message a client may send (a 20 MiB clipboard image), whatever its type.
+    const oversized = await attack((v) => v.sendRaw(new Uint8Array(MAX_CLIENT_MESSAGE_BYTES + 1)));
     const keyFirst = await attack((v) => v.send({ type: 'key', keysym: 0x61, down: true }));
     const unknownType = await attack((v) => v.sendRaw(new Uint8Array([0x7f, 1, 2, 3])));
     const longName = await attack(() => undefined, { sessionId: 'dcvauth-a', username: 'x'.repeat(255), password: 'y'.repeat(1024) });

@@ -76,10 +76,10 @@ async function assertLogged(root: string, text: string): Promise<void> {
   });
 }
 
-/** Xvfb processes whose framebuffer directory lies in this root (other tests' servers are not ours). */
+/** The X servers (Xvnc) whose authority file lies in this root (other tests' servers are not ours). */
 function xvfbIn(root: string): number[] {
   try {
-    return execFileSync('pgrep', ['-f', `^Xvfb .*-fbdir ${root}/`], { encoding: 'utf8' })
+    return execFileSync('pgrep', ['-f', `^Xvnc .*-auth ${root}/`], { encoding: 'utf8' })
       .split('\n')
       .filter((l) => l !== '')
       .map(Number);
@@ -103,7 +103,7 @@ async function stopServer(root: string): Promise<void> {
   await closeAllSessions(root);
   await dcvserver(root, ['stop']);
   assert.notEqual((await dcvserver(root, ['status'])).code, 0, 'the server is stopped');
-  assert.deepEqual(xvfbIn(root), [], 'no Xvfb left running');
+  assert.deepEqual(xvfbIn(root), [], 'no X server left running');
 }
 
 interface Terms {

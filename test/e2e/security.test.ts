@@ -145,34 +145,30 @@ describe('a session owner attacking root through the files of their session', ()
   });
 
   test('a FIFO or a symlink in place of the framebuffer neither stalls root nor leaks a file (item 3)', async () => {
+    // Virtual sessions run Xvnc, read through MIT-SHM: root opens no file of the owner's at all. The owner
+    // plants what used to stall or leak (a FIFO, then a symlink to a root-only file, where Xvfb kept its
+    // framebuffer); screenshots keep coming at once and tell nothing of the linked file.
     const created = await dcv(root, ['create-session', '--init', init, 'mal-fb'], mallory);
     assert.equal(created.code, 0, created.stderr);
     const fb = join(sessions(), 'mal-fb', 'fb');
     const secret = join(root, 'secret');
     writeFileSync(secret, 'TOPSECRET root only\n', { mode: 0o600 });
-    assert.equal(asUser(mallory, `mv ${fb}/Xvfb_screen0 ${fb}/real && mkfifo ${fb}/Xvfb_screen0`).code, 0);
+    assert.equal(asUser(mallory, `mkdir -p ${fb} && mkfifo ${fb}/Xvfb_screen0`).code, 0);
     const c = await connectControlSocket(join(root, 'run/dcv/control.sock'));
     try {
-      // Root opens the framebuffer for a screenshot (and for streaming, the same way): a FIFO used to block it.
       const shot = await c.channel.call('get-screenshot', { id: 'mal-fb' }).then(
-        () => 'taken',
+        (r) => r.data,
         (e: Error) => e.message,
-      );
-      assert.match(
-        shot,
-        /Cannot capture the screen: Cannot open the X framebuffer .*it is not a regular file/,
       );
       assert.ok((await controlRoundTripMs(c)) < 1000, 'the server still answers at once');
+      assert.doesNotMatch(shot, /TOPSECRET/);
       assert.equal(asUser(mallory, `rm ${fb}/Xvfb_screen0 && ln -s ${secret} ${fb}/Xvfb_screen0`).code, 0);
       const viaLink = await c.channel.call('get-screenshot', { id: 'mal-fb' }).then(
-        () => 'taken',
+        (r) => Buffer.from(r.data, 'base64').toString('latin1'),
         (e: Error) => e.message,
       );
-      assert.match(viaLink, /Cannot open the X framebuffer .*ELOOP/);
-      assert.doesNotMatch(viaLink, /XWD file version|TOPSECRET|\d{6,}/, 'nothing of the linked file is told');
-      // Root's own file at that name (a hard link) is refused for its owner: protected_hardlinks aside.
-      assert.equal(asUser(mallory, `rm ${fb}/Xvfb_screen0 && mv ${fb}/real ${fb}/Xvfb_screen0`).code, 0);
-      assert.equal(await c.channel.call('get-screenshot', { id: 'mal-fb' }).then(() => 'taken'), 'taken');
+      assert.doesNotMatch(viaLink, /XWD file version|TOPSECRET/, 'nothing of the linked file is told');
+      assert.ok((await controlRoundTripMs(c)) < 1000, 'the server still answers at once');
     } finally {
       c.close();
     }
@@ -299,7 +295,7 @@ describe('a session owner racing root while it sets up their session', () => {
             () => 'started',
             (e: Error) => e.message,
           );
-        assert.match(refused, /could not start: Xvfb did not start/);
+        assert.match(refused, /could not start: (Xvfb|The X server \(Xvnc\)) did not start/);
         if (!decoy.intact()) broken++;
       }
     } finally {

@@ -146,7 +146,8 @@ describe('dcv upgrade', () => {
       assert.ok(listing.includes(`opendcv-${NEW}/${f}\n`), f);
     }
     assert.ok(/build\/Release\/[^/\n]+\.node\n/.test(listing), 'the native addon');
-    assert.ok(!/\/dist\/.*\.test\.js/.test(listing), 'no test files');
+    // Our own dist/, not a dependency's (pg-protocol ships its tests in its dist/).
+    assert.ok(!new RegExp(`^opendcv-${NEW}/dist/.*\\.test\\.js`, 'm').test(listing), 'no test files');
     assert.ok(!listing.includes('node_modules/typescript/'), 'no dev dependencies');
     const manifest = JSON.parse(
       execFileSync('tar', ['-xzOf', tgz(NEW), `opendcv-${NEW}/opendcv-release.json`], { encoding: 'utf8' }),
@@ -182,7 +183,7 @@ describe('dcv upgrade', () => {
       assert.match(refused.stderr, /^The last upgrade installed opendcv 2026\.0\.0 on a host that had no release; .*--uninstall/);
       await assertRunning(root, OLD, 'after the refused rollback');
       // Killed right after the apply journaled itself, before its preflight unpacked anything.
-      const killed = await dcvAt(root, ['upgrade', 'apply', '--yes', tgz(NEW)], { OPENDCV_UPGRADE_KILL_AT: 'start' });
+      const killed = await dcvAt(root, ['upgrade', 'apply', '--yes', tgz(NEW)], { OPENDCV_UPGRADE_KILL_AT: 'journaled' });
       assert.equal(killed.signal, 'SIGKILL', `${killed.stdout}\n${killed.stderr}`);
       const journal = (await status(root)).journal;
       assert.equal(journal?.status, 'in-progress');
