@@ -73,6 +73,22 @@ function webPort(root: string): number {
   return Number(/web-port=(\d+)/.exec(readFileSync(join(root, 'etc/dcv/dcv.conf'), 'utf8'))![1]);
 }
 
+/** A running server in a fresh root with `conf`, the attacker's account, a decoy of root's and an idle init. */
+async function startAttackedServer(conf: string): Promise<{
+  root: string;
+  mallory: TestUser;
+  decoy: ReturnType<typeof makeDecoy>;
+  init: string;
+}> {
+  const root = makeDcvRoot(conf);
+  const mallory = ensureUser('odcv-sec-mallory');
+  const decoy = makeDecoy(root);
+  const init = writeInit(root, 'sleep-init', 'exec sleep 600');
+  const up = await dcvserver(root, ['start']);
+  assert.equal(up.code, 0, up.stderr);
+  return { root, mallory, decoy, init };
+}
+
 describe('a session owner attacking root through the files of their session', () => {
   let root: string;
   let mallory: TestUser;
@@ -82,12 +98,7 @@ describe('a session owner attacking root through the files of their session', ()
   const port = (): number => webPort(root);
 
   before(async () => {
-    root = makeDcvRoot(CONF);
-    mallory = ensureUser('odcv-sec-mallory');
-    decoy = makeDecoy(root);
-    init = writeInit(root, 'sleep-init', 'exec sleep 600');
-    const up = await dcvserver(root, ['start']);
-    assert.equal(up.code, 0, up.stderr);
+    ({ root, mallory, decoy, init } = await startAttackedServer(CONF));
   });
 
   after(async () => {
@@ -179,7 +190,11 @@ describe('a session owner attacking root through the files of their session', ()
     // root may watch it, so the test's viewer can get in with a token of root's.
     const perm = join(root, 'mal-x.perm');
     writeFileSync(perm, '[permissions]\n%owner% allow builtin\nroot allow display\n', { mode: 0o644 });
-    const created = await dcv(root, ['create-session', '--init', init, '--permissions-file', perm, 'mal-x'], mallory);
+    const created = await dcv(
+      root,
+      ['create-session', '--init', init, '--permissions-file', perm, 'mal-x'],
+      mallory,
+    );
     assert.equal(created.code, 0, created.stderr);
     const described = JSON.parse((await dcv(root, ['describe-session', '-j', 'mal-x'])).stdout) as Record<
       string,
@@ -246,12 +261,9 @@ describe('a session owner racing root while it sets up their session', () => {
   let init: string;
 
   before(async () => {
-    root = makeDcvRoot(`${CONF}virtual-session-xdcv-args='-odcv-fail-fast'\n`);
-    mallory = ensureUser('odcv-sec-mallory');
-    decoy = makeDecoy(root);
-    init = writeInit(root, 'sleep-init', 'exec sleep 600');
-    const up = await dcvserver(root, ['start']);
-    assert.equal(up.code, 0, up.stderr);
+    ({ root, mallory, decoy, init } = await startAttackedServer(
+      `${CONF}virtual-session-xdcv-args='-odcv-fail-fast'\n`,
+    ));
   });
 
   after(async () => {
