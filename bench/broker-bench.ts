@@ -88,6 +88,19 @@ export async function benchBroker(): Promise<Record<string, string>> {
     rows['describeSessions, 10,000 stored: owner filter, 100 match (p50 / p95)'] = await time({
       Filters: [{ Key: 'owner', Value: 'user7' }],
     });
+  } catch (e) {
+    // The brokers' own account of a failure is what explains it; their logs go with the processes.
+    const logged = fleet.brokers
+      .flatMap((b, i) =>
+        b.output
+          .split('\n')
+          .filter((l) => /error|warn/i.test(l))
+          .map((l) => `broker ${i + 1}: ${l}`),
+      )
+      .slice(0, 40);
+    throw new Error(`${(e as Error).message}${logged.length > 0 ? `\n${logged.join('\n')}` : ''}`, {
+      cause: e,
+    });
   } finally {
     await fleet.dispose();
   }

@@ -113,7 +113,9 @@ export function isDatabaseUnavailable(e: unknown): boolean {
     /^(57P0[1-3]|08\d\d\d|53300|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND)$/.test(err.code)
   )
     return true;
-  return /Connection terminated|connection timeout|Client has encountered a connection error|not queryable/i.test(
+  // "timeout exceeded when trying to connect" is the pool's own: every connection busy for connectionTimeoutMillis
+  // (a burst of requests waiting on the same rows). Answered 503 like a lost database: retry, nothing changed.
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(
     err.message ?? '',
   );
 }
@@ -138,8 +140,9 @@ export class Store {
       database: db.database,
       user: db.user || undefined,
       password: db.password || undefined,
-      max: 10,
-      connectionTimeoutMillis: 5000,
+      // Two brokers at 20 each stay well inside PostgreSQL's default max_connections (100).
+      max: 20,
+      connectionTimeoutMillis: 15_000,
       idleTimeoutMillis: 30_000,
       application_name: 'dcv-session-manager-broker',
     });

@@ -5,7 +5,6 @@
 // only its `fb` subdirectory, the X server's working directory, belongs to the owner (docs/security.md,
 // "Files root touches").
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { chmodSync, existsSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -83,7 +82,8 @@ export class XServer {
       if (attempt instanceof XServer) return attempt;
       lastError = attempt;
       // Another server won the race for this number: try the next one. Anything else is fatal.
-      if (!/already active|another X server|Cannot establish any listening sockets/i.test(attempt)) break;
+      if (!/already active|another X server|Cannot establish any listening sockets|lock file/i.test(attempt))
+        break;
     }
     await removeSessionDirectory(runDir);
     throw new Error(
@@ -128,14 +128,12 @@ export class XServer {
         out += d.toString();
         if (out.includes('\n')) resolve(true);
       });
-      child.once('exit', () => resolve(false));
+      // 'close', not 'exit': only after it has every byte of stderr been read, and stderr is what says whether
+      // another server won the race for this display number (then the next number is tried).
+      child.once('close', () => resolve(false));
       child.once('error', () => resolve(false));
     });
-    if (!(await ready)) {
-      if (child.exitCode === null && child.signalCode === null)
-        await once(child, 'exit').catch(() => undefined);
-      return stderr || 'Xvnc exited at start';
-    }
+    if (!(await ready)) return stderr || 'Xvnc exited at start';
     // The server runs for the session's lifetime; don't let its pipes keep dcvserver's event loop busy.
     child.stderr?.removeAllListeners('data');
     child.stderr?.resume();
