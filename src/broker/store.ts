@@ -105,7 +105,10 @@ export function checkPassword(password: string, stored: string): boolean {
   return timingSafeEqual(want, got);
 }
 
-/** Whether a pg failure means the database cannot be reached right now (restart, network), not a bug. */
+/**
+ * Whether a pg failure means the database cannot serve us right now (restart, network, every pooled connection
+ * busy), not a bug: the caller answers 503 and the client retries.
+ */
 export function isDatabaseUnavailable(e: unknown): boolean {
   const err = e as { code?: string; message?: string };
   if (

@@ -128,7 +128,7 @@ export class XServer {
         out += d.toString();
         if (out.includes('\n')) resolve(true);
       });
-      // 'close', not 'exit': only after it has every byte of stderr been read, and stderr is what says whether
+      // 'close', not 'exit': it fires once stderr has been read to the end, and stderr is what says whether
       // another server won the race for this display number (then the next number is tried).
       child.once('close', () => resolve(false));
       child.once('error', () => resolve(false));
