@@ -73,9 +73,17 @@ export type AdmissionCheck = (sessionsRunning: number) => Promise<void>;
 
 export class SessionTable {
   private readonly sessions = new Map<string, Session>();
-  /** Sessions being created right now: they count for duplicate ids and limits like running ones. */
-  private readonly starting = new Map<string, { readonly type: SessionType; readonly owner: string }>();
+  /** Ids being created right now: a second create of one of them is refused as a duplicate. */
+  private readonly starting = new Set<string>();
+  /** Sessions still starting that passed the limits and the license: they count like running ones. */
+  private readonly admitted = new Map<string, { readonly type: SessionType; readonly owner: string }>();
   private admission: AdmissionCheck = async () => undefined;
+  /**
+   * Admissions run one at a time, in the order the creates arrived: a create counts only the sessions admitted
+   * before it, never one still waiting that may yet be refused (three creates at once under max-sessions 2:
+   * exactly two start).
+   */
+  private admissionTurn: Promise<void> = Promise.resolve();
   /** Each session's own permissions; a session without an entry has the built-in default. */
   private readonly permissions = new Map<string, PermissionsDocument>();
   private access: SessionAccessPolicy = { mayView: () => false, check: () => undefined };
@@ -157,8 +165,8 @@ export class SessionTable {
     if (this.sessions.has(id) || this.starting.has(id)) {
       throw new DcvError('SESSION_EXISTS', `Session '${id}' already exists.`);
     }
-    // Claimed before the first await, so concurrent creates of one id, or past a limit, cannot all pass.
-    this.starting.set(id, { type, owner: ownerName });
+    // Claimed before the first await, so concurrent creates of one id cannot both pass.
+    this.starting.add(id);
     try {
       const owner = await findUserByName(ownerName);
       if (owner === null)
@@ -175,8 +183,7 @@ export class SessionTable {
       // The session's own permissions (--permissions-file) are checked before anything starts.
       const permissions = req.permissions === undefined ? null : permissionsFromSources(req.permissions);
       if (permissions !== null) this.access.check(permissions);
-      this.checkLimits(type, owner, id);
-      await this.admission(this.sessions.size + this.starting.size - 1);
+      await this.admit(id, type, owner);
       const session =
         type === 'console'
           ? await this.startConsole(id, name, owner, req)
@@ -188,15 +195,26 @@ export class SessionTable {
       return session;
     } finally {
       this.starting.delete(id);
+      this.admitted.delete(id);
     }
   }
 
-  /** Limits count the sessions running and those still starting (other than `id` itself). */
-  private checkLimits(type: SessionType, owner: UserAccount, id: string): void {
-    const starting = [...this.starting].filter(([other]) => other !== id).map(([, s]) => s);
+  /** The limits and the license, checked in arrival order; `id` counts from here until it runs or fails. */
+  private admit(id: string, type: SessionType, owner: UserAccount): Promise<void> {
+    const turn = this.admissionTurn.then(async () => {
+      this.checkLimits(type, owner);
+      await this.admission(this.sessions.size + this.admitted.size);
+      this.admitted.set(id, { type, owner: owner.name });
+    });
+    this.admissionTurn = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** Limits count the sessions running and those starting that were admitted before this one. */
+  private checkLimits(type: SessionType, owner: UserAccount): void {
     const running: { readonly type: SessionType; readonly owner: string }[] = [
       ...this.sessions.values(),
-      ...starting,
+      ...this.admitted.values(),
     ];
     if (type === 'console' && running.length > 0) {
       throw new DcvError(

@@ -244,7 +244,8 @@ describe('dcvserver licensing', () => {
         id: string;
       }[];
       await closeAllSessions(root);
-      assert.equal(sessions.length, 2, `sessions running: ${sessions.map((s) => s.id).join(', ')}`);
+      const why = results.map((r) => `${r.code}: ${r.stderr.trim()}`).join(' | ');
+      assert.equal(sessions.length, 2, `sessions running: ${sessions.map((s) => s.id).join(', ')}; ${why}`);
       assert.equal(started, 2);
       for (const r of results.filter((x) => x.code !== 0)) assertRefused(r, 'LICENSE_SESSION_LIMIT');
     });
