@@ -10,7 +10,8 @@ export const BUTTON_BITS: readonly number[] = [1, 2, 3, 8, 9];
 const SHIFT_L = 0xffe1;
 const SHIFT_R = 0xffe2;
 const MAX_KEYSYM = 0x1ffffff;
-const MAX_WHEEL_STEPS = 20;
+/** The most clicks one wheel call turns into (per axis): what one wheel message may cost the X server. */
+export const MAX_WHEEL_STEPS = 20;
 
 interface KeyEntry {
   code: number;

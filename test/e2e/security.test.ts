@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { lstatSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CloseCode } from '../../src/protocol/index.js';
+import { CloseCode, encodeMessage, type Message } from '../../src/protocol/index.js';
 import { connectControlSocket } from '../../src/server/control/control-socket.js';
 import { TestViewer } from './test-viewer.js';
 import { readPid } from '../../src/host/pid-file.js';
@@ -16,6 +16,8 @@ import {
   ensureUser,
   makeDcvRoot,
   removeDcvRoot,
+  REPO,
+  sleep,
   waitFor,
   writeInit,
   type TestUser,
@@ -321,4 +323,109 @@ describe('a session owner racing root while it sets up their session', () => {
     assert.equal(wins, 0, 'the owner could never create anything in the session directory');
     assert.equal(broken, 0, 'root never wrote through a planted link');
   });
+});
+
+describe('a viewer flooding the session with input (item 4)', () => {
+  let root: string;
+  const port = (): number => webPort(root);
+
+  before(async () => {
+    root = makeDcvRoot(CONF);
+    const up = await dcvserver(root, ['start']);
+    assert.equal(up.code, 0, up.stderr);
+    // A screen that changes 60 times a second, so the other viewer's frame rate shows what the flood costs.
+    const painter = writeInit(
+      root,
+      'painter-init',
+      `exec ${process.execPath} ${join(REPO, 'dist/bench/motion-painter.js')} motion /dev/null 60`,
+    );
+    const created = await dcv(root, ['create-session', '--init', painter, 'flood']);
+    assert.equal(created.code, 0, created.stderr);
+  });
+
+  after(async () => {
+    await dcvserver(root, ['stop']);
+    removeDcvRoot(root);
+  });
+
+  /** A viewer of the session, admitted with a token of root's (the session's owner). */
+  async function viewer(
+    c: Awaited<ReturnType<typeof connectControlSocket>>,
+    ackFrames: boolean,
+  ): Promise<TestViewer> {
+    const { token } = (await c.channel.call('create-viewer-token', { id: 'flood' })) as { token: string };
+    const v = await TestViewer.open(port(), { sessionId: 'flood', authToken: token }, { ackFrames });
+    await v.decided();
+    assert.ok(v.hello, `admitted: ${JSON.stringify(v.close)}`);
+    return v;
+  }
+
+  /** Video frames `v` gets per second over `ms`. */
+  async function fps(v: TestViewer, ms: number): Promise<number> {
+    const frames = (): number => v.messages.filter((m) => m.type === 'video-frame').length;
+    const before = frames();
+    await sleep(ms);
+    return ((frames() - before) * 1000) / ms;
+  }
+
+  function serverRssMiB(): number {
+    const pid = readPid(join(root, 'run/dcv/dcvserver.pid'))!;
+    const kib = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+    return kib / 1024;
+  }
+
+  for (const [what, flood] of [
+    [
+      '50,000 maximal wheel messages',
+      (): Message[] => Array(50_000).fill({ type: 'wheel', dx: 32767, dy: -32767 }),
+    ],
+    [
+      '50,000 pointer, key, ping and key-frame requests',
+      (): Message[] =>
+        [...Array(50_000).keys()].map((i): Message => {
+          switch (i % 4) {
+            case 0:
+              return { type: 'pointer', x: i % 320, y: i % 240, buttons: i % 8 };
+            case 1:
+              return { type: 'key', keysym: 0x61 + (i % 26), down: i % 8 === 1 };
+            case 2:
+              return { type: 'ping', nonce: i, timestampUs: 0 };
+            default:
+              return { type: 'request-keyframe' };
+          }
+        }),
+    ],
+  ] as const) {
+    test(`${what}: the other viewer keeps 20 fps and the server answers within 1 s`, async (t) => {
+      const c = await connectControlSocket(join(root, 'run/dcv/control.sock'));
+      const watcher = await viewer(c, true);
+      const flooder = await viewer(c, false);
+      try {
+        const calm = await fps(watcher, 2000);
+        assert.ok(calm >= 20, `without a flood the watcher gets ${calm.toFixed(1)} fps`);
+        const rssBefore = serverRssMiB();
+        for (const m of flood()) flooder.sendRaw(encodeMessage(m));
+        const during = await fps(watcher, 3000);
+        const answer = await controlRoundTripMs(c);
+        const grown = serverRssMiB() - rssBefore;
+        t.diagnostic(
+          `watcher ${calm.toFixed(1)} fps calm, ${during.toFixed(1)} fps flooded; list-sessions ${answer} ms; server +${grown.toFixed(0)} MiB`,
+        );
+        assert.ok(
+          during >= 20,
+          `during the flood the watcher got ${during.toFixed(1)} fps (calm: ${calm.toFixed(1)})`,
+        );
+        assert.ok(answer < 1000, `list-sessions took ${answer} ms`);
+        assert.ok(grown < 200, `the server grew by ${grown.toFixed(0)} MiB`);
+        assert.ok(watcher.open, 'the watcher is still connected');
+        assert.ok(
+          flooder.open || flooder.close?.code === CloseCode.ProtocolError,
+          `the flooder is paced or closed as a protocol error: ${JSON.stringify(flooder.close)}`,
+        );
+      } finally {
+        c.close();
+        await Promise.all([watcher.end(), flooder.terminate()]);
+      }
+    });
+  }
 });

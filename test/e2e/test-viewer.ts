@@ -19,6 +19,11 @@ export interface Hello {
   authToken?: string;
 }
 
+export interface ViewerOptions {
+  readonly localAddress?: string;
+  readonly ackFrames?: boolean;
+}
+
 /** One viewer over WSS, as a script would write it: every server message recorded, the close remembered. */
 export class TestViewer {
   readonly messages: FromServer[] = [];
@@ -28,7 +33,8 @@ export class TestViewer {
   readonly opened: Promise<void>;
   readonly done: Promise<void>;
 
-  constructor(port: number, options: { localAddress?: string } = {}) {
+  /** `ackFrames`: report every video frame shown, as a browser does, so the server paces it as a live viewer. */
+  constructor(port: number, options: ViewerOptions = {}) {
     this.ws = new WebSocket(`wss://127.0.0.1:${port}/ws`, {
       rejectUnauthorized: false,
       origin: `https://127.0.0.1:${port}`,
@@ -44,6 +50,8 @@ export class TestViewer {
       const r = decodeServerMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
       if (!r.ok) return;
       this.messages.push(r.message);
+      if (options.ackFrames === true && r.message.type === 'video-frame')
+        this.send({ type: 'frame-shown', sequence: r.message.sequence, timestampUs: r.message.timestampUs });
       if (r.message.type === 'server-hello') this.hello = r.message;
       if (r.message.type === 'close') this.close = { code: r.message.code, reason: r.message.reason };
     });
@@ -55,11 +63,7 @@ export class TestViewer {
     });
   }
 
-  static async open(
-    port: number,
-    hello: Hello,
-    options: { localAddress?: string } = {},
-  ): Promise<TestViewer> {
+  static async open(port: number, hello: Hello, options: ViewerOptions = {}): Promise<TestViewer> {
     const v = new TestViewer(port, options);
     await v.opened;
     v.send({
@@ -103,6 +107,12 @@ export class TestViewer {
       this.send({ type: 'key', keysym, down: false });
     }
     await sleep(50);
+  }
+
+  /** Drops the connection without a close handshake (a viewer that stopped reading cannot take part in one). */
+  terminate(): Promise<void> {
+    this.ws.terminate();
+    return this.done;
   }
 
   end(): Promise<void> {

@@ -25,6 +25,7 @@ import type { Session } from '../../session/session.js';
 import { SERVER_VERSION } from '../../version/current.js';
 import type { Logger } from '../logger.js';
 import type { CursorImage, LosslessPatch, MediaSink, SessionMedia, VideoChunk } from './session-media.js';
+import { InputPacer, type PacedInput } from './input-pacer.js';
 
 /** More than this unsent on the socket and the viewer skips frames until the next key frame. */
 const BACKLOG_BYTES = 512 * 1024;
@@ -62,8 +63,16 @@ export interface ViewerHost {
   readonly log: Logger;
 }
 
-/** Input that arrives while a paste is still on its way to the session waits for it, up to this many messages. */
-const MAX_HELD_MESSAGES = 4096;
+/**
+ * Messages that arrive while a paste is on its way to the session wait for it: past this many the connection
+ * is no longer read until the paste is done; past the second bound the viewer is flooding and is closed.
+ */
+const HELD_PAUSE_ABOVE = 4096;
+const MAX_HELD_MESSAGES = 65_536;
+/** Pings answered per connection per second (a viewer measures its round trip once a second or so). */
+const PINGS_PER_SECOND = 20;
+/** A viewer may ask for a fresh key frame (which every viewer of the session pays for) this often. */
+const KEYFRAME_INTERVAL_MS = 1000;
 
 export class ViewerConnection implements MediaSink {
   readonly connectionTime = new Date();
@@ -84,6 +93,14 @@ export class ViewerConnection implements MediaSink {
   /** Set while a paste is on its way to the session's clipboard: the Ctrl+V after it must not overtake it. */
   private pasting: Promise<void> | null = null;
   private held: FromClient[] = [];
+  private readonly input: InputPacer;
+  /** Why the connection is not being read now: too much input queued, or too much held behind a paste. */
+  private readonly readPaused = { input: false, held: false };
+  private socketPaused = false;
+  private pings = { windowStart: 0, count: 0 };
+  private lastKeyframeAt = -Infinity;
+  private keyframeTimer: NodeJS.Timeout | null = null;
+  private floodReported = false;
 
   constructor(
     readonly id: number,
@@ -92,6 +109,16 @@ export class ViewerConnection implements MediaSink {
     private readonly host: ViewerHost,
   ) {
     socket.binaryType = 'nodebuffer';
+    this.input = new InputPacer({
+      deliver: (m) => this.inject(m),
+      pressure: (paused) => {
+        this.readPaused.input = paused;
+        if (paused) this.reportFlood('input');
+        this.applyReadPressure();
+      },
+      overflow: () =>
+        this.close(CloseCode.ProtocolError, 'Too much input at once: the viewer ignored back-pressure.'),
+    });
     socket.on('message', (data: RawData, isBinary: boolean) => void this.receive(data, isBinary));
     socket.on('close', () => this.cleanup());
     socket.on('error', () => this.cleanup());
@@ -128,7 +155,10 @@ export class ViewerConnection implements MediaSink {
     this.send({ type: 'close', code, reason });
     this.closed = true;
     // The WebSocket close reason is limited to 123 bytes; the Close message above carries it whole.
-    const short = Buffer.from(reason).subarray(0, 120).toString().replace(/\uFFFD+$/, '');
+    const short = Buffer.from(reason)
+      .subarray(0, 120)
+      .toString()
+      .replace(/\uFFFD+$/, '');
     try {
       this.socket.close(code, short);
     } catch {
@@ -145,7 +175,9 @@ export class ViewerConnection implements MediaSink {
     }
     const decoded = decodeClientMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     if (!decoded.ok) {
-      this.host.log.warn(`Connection ${this.id} from ${this.clientAddress}: ${decoded.error.message}; closing it`);
+      this.host.log.warn(
+        `Connection ${this.id} from ${this.clientAddress}: ${decoded.error.message}; closing it`,
+      );
       this.close(closeCodeFor(decoded.error), decoded.error.message);
       return;
     }
@@ -215,24 +247,25 @@ export class ViewerConnection implements MediaSink {
 
   private handle(m: FromClient, a: Admission): void {
     if (this.pasting !== null && m.type !== 'ping' && m.type !== 'pong' && m.type !== 'close') {
-      if (this.held.length < MAX_HELD_MESSAGES) this.held.push(m);
+      this.held.push(m);
+      if (this.held.length > MAX_HELD_MESSAGES) {
+        this.close(CloseCode.ProtocolError, 'Too much input at once: the viewer ignored back-pressure.');
+      } else if (this.held.length > HELD_PAUSE_ABOVE && !this.readPaused.held) {
+        this.readPaused.held = true;
+        this.reportFlood('input behind a paste');
+        this.applyReadPressure();
+      }
       return;
     }
     switch (m.type) {
       case 'key':
-        this.lastInteraction = new Date();
-        if (hasFeature(a.features, Feature.Keyboard)) a.media.key(m.keysym, m.down);
-        return;
       case 'pointer':
-        this.lastInteraction = new Date();
-        if (hasFeature(a.features, Feature.Mouse)) a.media.pointer(m.x, m.y, m.buttons);
-        return;
       case 'wheel':
         this.lastInteraction = new Date();
-        if (hasFeature(a.features, Feature.Mouse)) a.media.wheel(m.dx, m.dy);
+        if (hasFeature(a.features, m.type === 'key' ? Feature.Keyboard : Feature.Mouse)) this.input.push(m);
         return;
       case 'ping':
-        this.send({ type: 'pong', nonce: m.nonce, timestampUs: nowUs() });
+        this.pong(m.nonce);
         return;
       case 'frame-shown':
         this.latencies.push((nowUs() - m.timestampUs) / 1000);
@@ -241,11 +274,7 @@ export class ViewerConnection implements MediaSink {
         a.media.frameShown();
         return;
       case 'request-keyframe':
-        // Re-attaching makes the pipeline start this viewer at a fresh key frame.
-        if (this.detach !== null) {
-          this.detach();
-          this.detach = a.media.attach(this);
-        }
+        this.requestKeyframe();
         return;
       case 'pong':
         return;
@@ -280,6 +309,10 @@ export class ViewerConnection implements MediaSink {
     this.pasting = this.host.paste(this, mime, data).finally(() => {
       this.pasting = null;
       const held = this.held.splice(0);
+      if (this.readPaused.held) {
+        this.readPaused.held = false;
+        this.applyReadPressure();
+      }
       for (const [i, h] of held.entries()) {
         if (this.closed) return;
         this.handle(h, this.admission ?? a);
@@ -290,6 +323,65 @@ export class ViewerConnection implements MediaSink {
         }
       }
     });
+  }
+
+  /** Paced input reaches the session here, judged by the rights the viewer has when it is injected. */
+  private inject(m: PacedInput): void {
+    const a = this.admission;
+    if (a === null || this.closed) return;
+    if (m.type === 'key') {
+      if (hasFeature(a.features, Feature.Keyboard)) a.media.key(m.keysym, m.down);
+    } else if (hasFeature(a.features, Feature.Mouse)) {
+      if (m.type === 'pointer') a.media.pointer(m.x, m.y, m.buttons);
+      else a.media.wheel(m.dx, m.dy);
+    }
+  }
+
+  /** Pings past PINGS_PER_SECOND, or while the viewer is not reading what it was sent, get no pong. */
+  private pong(nonce: number): void {
+    const now = performance.now();
+    if (now - this.pings.windowStart >= 1000) this.pings = { windowStart: now, count: 0 };
+    if (++this.pings.count > PINGS_PER_SECOND || this.isBacklogged()) {
+      this.reportFlood('pings');
+      return;
+    }
+    this.send({ type: 'pong', nonce, timestampUs: nowUs() });
+  }
+
+  /**
+   * Re-attaching makes the pipeline start this viewer at a fresh key frame. At most one per
+   * KEYFRAME_INTERVAL_MS: the requests in between are served together at its end.
+   */
+  private requestKeyframe(): void {
+    if (this.keyframeTimer !== null) return;
+    const wait = this.lastKeyframeAt + KEYFRAME_INTERVAL_MS - performance.now();
+    const reattach = (): void => {
+      this.keyframeTimer = null;
+      this.lastKeyframeAt = performance.now();
+      const a = this.admission;
+      if (a === null || this.closed || this.detach === null) return;
+      this.detach();
+      this.detach = a.media.attach(this);
+    };
+    if (wait <= 0) reattach();
+    else this.keyframeTimer = setTimeout(reattach, wait);
+  }
+
+  private applyReadPressure(): void {
+    const pause = this.readPaused.input || this.readPaused.held;
+    if (pause === this.socketPaused || this.closed) return;
+    this.socketPaused = pause;
+    if (pause) this.socket.pause();
+    else this.socket.resume();
+  }
+
+  /** Once per connection: the log says a viewer floods, never once per message. */
+  private reportFlood(what: string): void {
+    if (this.floodReported) return;
+    this.floodReported = true;
+    this.host.log.warn(
+      `Connection ${this.id} from ${this.clientAddress} (user: ${this.username}) sends ${what} faster than it is served; paced`,
+    );
   }
 
   /** Something was copied in the session: sent only to a viewer allowed clipboard-copy. */
@@ -328,7 +420,10 @@ export class ViewerConnection implements MediaSink {
     return this.socket.bufferedAmount > BACKLOG_BYTES;
   }
   isReady(): boolean {
-    return this.lastSentSeq - this.lastShownSeq < FRAMES_IN_FLIGHT || performance.now() - this.lastSentAt > ACK_TIMEOUT_MS;
+    return (
+      this.lastSentSeq - this.lastShownSeq < FRAMES_IN_FLIGHT ||
+      performance.now() - this.lastSentAt > ACK_TIMEOUT_MS
+    );
   }
 
   private cleanup(): void {
@@ -336,6 +431,11 @@ export class ViewerConnection implements MediaSink {
       clearTimeout(this.handshakeTimer);
       this.handshakeTimer = null;
     }
+    if (this.keyframeTimer !== null) {
+      clearTimeout(this.keyframeTimer);
+      this.keyframeTimer = null;
+    }
+    this.input.dispose();
     this.closed = true;
     if (this.detach !== null) {
       this.detach();
