@@ -6,7 +6,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startTestXvfb, killAndWait } from '../src/display/test-xvfb.js';
-import { SessionStreamer, type VideoFrame } from '../src/codec/session-streamer.js';
+import { SessionStreamer } from '../src/codec/session-streamer.js';
+import { XConnection } from '../src/display/x-connection.js';
+import type { VideoChunk } from '../src/protocol/index.js';
 import { cpuTicks } from '../src/host/proc-stat.js';
 import { percentile } from './percentile.js';
 import { maxFrameRate } from '../src/config/frame-rate.js';
@@ -123,12 +125,8 @@ async function run(targetFps: number, seconds: number): Promise<void> {
       .trim()
       .split('\n')[0],
   );
-  const streamer = await SessionStreamer.open({
-    display: x.display,
-    authFile: x.authFile,
-    framebufferPath: x.fbPath,
-    maxFps: maxFrameRate(targetFps),
-  });
+  const conn = await XConnection.open({ display: x.display, authFile: x.authFile });
+  const streamer = SessionStreamer.open(conn, { framebufferPath: x.fbPath, maxFps: maxFrameRate(targetFps) });
   const latencies: number[] = [];
   let frames = 0;
   let bytes = 0;
@@ -136,12 +134,12 @@ async function run(targetFps: number, seconds: number): Promise<void> {
   let refines = 0;
   let measuring = false;
   streamer.subscribe({
-    video: (f: VideoFrame) => {
+    video: (f: VideoChunk) => {
       if (!measuring) return;
       frames++;
       bytes += f.data.length;
       if (f.keyframe) keyframes++;
-      latencies.push(performance.now() - f.captureTime);
+      latencies.push(performance.timeOrigin + performance.now() - f.timestampUs / 1000);
     },
     refine: () => void refines++,
     isBacklogged: () => false,
@@ -165,7 +163,7 @@ async function run(targetFps: number, seconds: number): Promise<void> {
       () => {
         joinedAt = performance.now();
         unsubscribeLate = streamer.subscribe({
-          video: (f: VideoFrame) => {
+          video: (f: VideoChunk) => {
             if (Number.isNaN(joinLatency) && f.keyframe) joinLatency = performance.now() - joinedAt;
           },
           refine: () => undefined,
@@ -198,6 +196,7 @@ async function run(targetFps: number, seconds: number): Promise<void> {
   } finally {
     await killAndWait(painter);
     streamer.dispose();
+    conn.dispose();
     await new Promise((r) => setTimeout(r, 200));
     await x.dispose();
   }

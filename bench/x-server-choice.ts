@@ -119,17 +119,17 @@ async function measure(kind: string): Promise<Record<string, string>> {
     const opened = await openXClient(s.display, s.auth, { shm: true });
     client = opened.client;
     const root = opened.display.screen[0]!.root;
-    const full = { x: 0, y: 0, w: W, h: H };
-    const damaged = { x: 300, y: 200, w: 400, h: 300 };
+    const full = { x: 0, y: 0, width: W, height: H };
+    const damaged = { x: 300, y: 200, width: 400, height: 300 };
     const core = (r: typeof full) => () =>
-      call((cb) => client!.GetImage(2, root, r.x, r.y, r.w, r.h, 0xffffffff, cb as never));
+      call((cb) => client!.GetImage(2, root, r.x, r.y, r.width, r.height, 0xffffffff, cb as never));
     out['core GetImage 1080p p50/p95'] = await timeIt(core(full));
     out['core GetImage 400x300'] = await timeIt(core(damaged));
     const shm = await call<ShmExt>((cb) => client!.require('shm', cb as never)).catch(() => undefined);
     if (shm?.provider) {
       const seg = await call<ShmSegment>((cb) => shm.createSegment(W * H * 4, cb));
       const grab = (r: typeof full) => () =>
-        call((cb) => seg.getImage(root, r.x, r.y, r.w, r.h, 0xffffffff, 2, 0, cb as never));
+        call((cb) => seg.getImage(root, r.x, r.y, r.width, r.height, 0xffffffff, 2, 0, cb as never));
       out['MIT-SHM GetImage 1080p (zero copy)'] = await timeIt(grab(full));
       out['MIT-SHM GetImage 400x300'] = await timeIt(grab(damaged));
       seg.detach();

@@ -1,5 +1,5 @@
 // Accumulates changed rectangles into a few covering rectangles: the region a lossless refinement sends.
-import type { Rect } from '../display/framebuffer.js';
+import type { Rect } from '../protocol/index.js';
 
 const MAX_RECTS = 16;
 
@@ -12,7 +12,7 @@ export class DirtyRegion {
   }
 
   add(r: Rect): void {
-    if (r.w <= 0 || r.h <= 0) return;
+    if (r.width <= 0 || r.height <= 0) return;
     let cur = { ...r };
     // Merge with every rectangle whose union wastes little, until nothing more merges.
     for (let merged = true; merged;) {
@@ -61,13 +61,18 @@ export class DirtyRegion {
 }
 
 function area(r: Rect): number {
-  return r.w * r.h;
+  return r.width * r.height;
 }
 
 function union(a: Rect, b: Rect): Rect {
   const x = Math.min(a.x, b.x);
   const y = Math.min(a.y, b.y);
-  return { x, y, w: Math.max(a.x + a.w, b.x + b.w) - x, h: Math.max(a.y + a.h, b.y + b.h) - y };
+  return {
+    x,
+    y,
+    width: Math.max(a.x + a.width, b.x + b.width) - x,
+    height: Math.max(a.y + a.height, b.y + b.height) - y,
+  };
 }
 
 /** True when the union is exactly one of the two (one contains the other). */

@@ -2,33 +2,28 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Framebuffer } from '../display/framebuffer.js';
 import { RootPainter, startTestXvfb, type TestXvfb } from '../display/test-xvfb.js';
-import {
-  SessionStreamer,
-  type LosslessRect,
-  type StreamSubscriber,
-  type VideoFrame,
-} from './session-streamer.js';
+import type { LosslessPatch, VideoChunk } from '../protocol/index.js';
+import { XConnection } from '../display/x-connection.js';
+import { SessionStreamer, type StreamSubscriber } from './session-streamer.js';
 import { decodeH264, decodeImage, near, rgbAt } from './test-decode.js';
 
 const W = 640;
 const H = 480;
 let x: TestXvfb;
 let painter: RootPainter;
+let conn: XConnection;
 let streamer: SessionStreamer;
 
 before(async () => {
   x = await startTestXvfb(W, H);
   painter = await RootPainter.open(x);
   await painter.solid(0x202020);
-  streamer = await SessionStreamer.open({
-    display: x.display,
-    authFile: x.authFile,
-    framebufferPath: x.fbPath,
-    settleMs: 150,
-  });
+  conn = await XConnection.open({ display: x.display, authFile: x.authFile });
+  streamer = SessionStreamer.open(conn, { framebufferPath: x.fbPath, settleMs: 150 });
 });
 after(async () => {
   streamer?.dispose();
+  conn?.dispose();
   painter?.dispose();
   await x?.dispose();
 });
@@ -36,13 +31,13 @@ after(async () => {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 class Recorder implements StreamSubscriber {
-  frames: VideoFrame[] = [];
-  refinements: LosslessRect[][] = [];
+  frames: VideoChunk[] = [];
+  refinements: LosslessPatch[][] = [];
   backlogged = false;
-  video(f: VideoFrame): void {
+  video(f: VideoChunk): void {
     this.frames.push(f);
   }
-  refine(r: LosslessRect[]): void {
+  refine(r: LosslessPatch[]): void {
     this.refinements.push(r);
   }
   isBacklogged(): boolean {
@@ -68,9 +63,9 @@ test('a subscriber gets a decodable keyframe, P-frames on change, and nothing wh
     await until(() => rec.frames.length >= 1, 'the first frame');
     const first = rec.frames[0]!;
     assert.equal(first.keyframe, true);
-    assert.match(first.codec, /^avc1\.[0-9a-f]{6}$/);
+    assert.deepEqual([...first.data.subarray(0, 4)], [0, 0, 0, 1], 'an Annex-B access unit');
     assert.equal(first.width, W);
-    assert.deepEqual(first.rects, [{ x: 0, y: 0, w: W, h: H }]);
+    assert.deepEqual(first.rects, [{ x: 0, y: 0, width: W, height: H }]);
 
     await painter.fill(0, 0, 320, 240, 0xff0000);
     await until(() => rec.frames.length >= 2, 'a frame after painting');
@@ -84,8 +79,10 @@ test('a subscriber gets a decodable keyframe, P-frames on change, and nothing wh
       later.every((f) => !f.keyframe),
       'changes come as P-frames',
     );
-    assert.ok(later.some((f) => f.rects.some((r) => r.x === 0 && r.y === 0 && r.w === 320 && r.h === 240)));
-    const seqs = rec.frames.map((f) => f.seq);
+    assert.ok(
+      later.some((f) => f.rects.some((r) => r.x === 0 && r.y === 0 && r.width === 320 && r.height === 240)),
+    );
+    const seqs = rec.frames.map((f) => f.sequence);
     assert.deepEqual(
       seqs,
       [...seqs].sort((a, b) => a - b),
@@ -120,8 +117,8 @@ test('after settling, lossless rectangles cover the change and equal the framebu
     // A new viewer's first refinement is the whole screen.
     await until(() => rec.refinements.length >= 1, 'the first refinement');
     assert.deepEqual(
-      rec.refinements[0]!.map(({ x, y, w, h }) => ({ x, y, w, h })),
-      [{ x: 0, y: 0, w: W, h: H }],
+      rec.refinements[0]!.map(({ x, y, width, height }) => ({ x, y, width, height })),
+      [{ x: 0, y: 0, width: W, height: H }],
     );
 
     // Fine detail that H.264 blurs: a 1-pixel checkerboard strip.
@@ -132,10 +129,10 @@ test('after settling, lossless rectangles cover the change and equal the framebu
     await until(() => rec.refinements.length >= 2, 'refinement after the change');
     const rects = rec.refinements[1]!;
     const covers = (px: number, py: number): boolean =>
-      rects.some((r) => px >= r.x && py >= r.y && px < r.x + r.w && py < r.y + r.h);
+      rects.some((r) => px >= r.x && py >= r.y && px < r.x + r.width && py < r.y + r.height);
     assert.ok(
       covers(100, 300) && covers(159, 301) && covers(200, 100) && covers(236, 122),
-      JSON.stringify(rects.map(({ x, y, w, h }) => ({ x, y, w, h }))),
+      JSON.stringify(rects.map(({ x, y, width, height }) => ({ x, y, width, height }))),
     );
     assert.ok(!covers(600, 20), 'only the changed area');
 
@@ -144,17 +141,17 @@ test('after settling, lossless rectangles cover the change and equal the framebu
       for (const r of rects) {
         assert.deepEqual([...r.png.subarray(1, 4)], [0x50, 0x4e, 0x47]);
         const img = decodeImage(r.png);
-        assert.equal(img.width, r.w);
-        assert.equal(img.height, r.h);
+        assert.equal(img.width, r.width);
+        assert.equal(img.height, r.height);
         const px = fb.readRect(r);
-        for (let i = 0; i < r.w * r.h; i++) {
+        for (let i = 0; i < r.width * r.height; i++) {
           const same =
             img.rgb[i * 3] === px[i * 4 + 2] &&
             img.rgb[i * 3 + 1] === px[i * 4 + 1] &&
             img.rgb[i * 3 + 2] === px[i * 4];
           if (!same)
             assert.fail(
-              `pixel ${i % r.w},${Math.floor(i / r.w)} of ${JSON.stringify({ ...r, png: undefined })} differs`,
+              `pixel ${i % r.width},${Math.floor(i / r.width)} of ${JSON.stringify({ ...r, png: undefined })} differs`,
             );
         }
       }

@@ -1,42 +1,33 @@
 // Streams one session's screen to its viewers: damage → capture (at most target-fps) → one H.264 encoder →
 // every subscriber; once the screen settles, the regions changed since the last refinement go out as
-// lossless PNG rectangles. Owns the session's X connection, framebuffer, encoder and timers.
+// lossless PNG rectangles. Owns the framebuffer, encoder and timers; the session's X connection is its
+// caller's (display/x-connection.ts, shared with input), and what it hands subscribers is the protocol's own
+// frame and patch values.
 import { EventEmitter } from 'node:events';
 import { MAX_FRAME_RATE } from '../config/frame-rate.js';
-import { Framebuffer, type Rect, type ScreenPixels } from '../display/framebuffer.js';
+import type { CursorImage, LosslessPatch, Rect, VideoChunk } from '../protocol/index.js';
+import { Framebuffer, type ScreenPixels } from '../display/framebuffer.js';
 import { XImageScreen } from '../display/x-image-screen.js';
-import type { InputInjector } from '../display/input-injector.js';
-import { XConnection, type CursorShape } from '../display/x-connection.js';
+import type { XConnection } from '../display/x-connection.js';
 import { H264Encoder, type EncodedFrame } from './h264-encoder.js';
 import type { H264EncoderKind } from './h264-encoder-choice.js';
 import { encodePng, type PngScratch } from './png-encoder.js';
 import { DirtyRegion } from './region.js';
 
-/** A video frame as sent to a viewer: the access unit plus the screen areas it changed. */
 /** How often capture looks again while every viewer is still showing earlier frames. */
 const PACE_RETRY_MS = 250;
 
-export interface VideoFrame extends EncodedFrame {
-  /**
-   * Areas this frame changed (the whole screen for a keyframe). A viewer blits only these from the decoded
-   * picture, so lossless refinements elsewhere stay pixel-exact.
-   */
-  rects: Rect[];
-}
-
-/** A lossless patch: PNG (RGB) of the screen rectangle x,y,w,h. */
-export interface LosslessRect {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-  png: Buffer;
+/** The streamer's clock (performance.now()) as µs since the epoch, the protocol's capture timestamps. */
+function epochUs(performanceMs: number): number {
+  return Math.round((performance.timeOrigin + performanceMs) * 1000);
 }
 
 /** One viewer of the stream. Calls are synchronous; the subscriber queues/sends as it likes. */
 export interface StreamSubscriber {
-  video(frame: VideoFrame): void;
-  refine(rects: LosslessRect[]): void;
+  /** A frame and the areas it changed (the whole screen for a keyframe): a viewer blits only those. */
+  video(frame: VideoChunk): void;
+  /** Lossless PNG (RGB) patches of screen areas the video left lossy. */
+  refine(patches: LosslessPatch[]): void;
   /** True when the viewer's connection has too much unsent data (e.g. ws.bufferedAmount over a limit). */
   isBacklogged(): boolean;
   /**
@@ -48,8 +39,6 @@ export interface StreamSubscriber {
 }
 
 export interface SessionStreamerOptions {
-  display: string;
-  authFile?: string;
   /**
    * DIR/Xvfb_screen0 of the session's Xvfb. Without it (a console session's display) the screen is read with
    * X GetImage, damaged areas only.
@@ -67,7 +56,7 @@ export interface SessionStreamerOptions {
 }
 
 export interface SessionStreamerEvents {
-  cursor: [CursorShape];
+  cursor: [CursorImage];
   resize: [{ width: number; height: number }];
   /** A failure the server should log; the streamer keeps going where it can. */
   error: [Error];
@@ -104,7 +93,9 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
   private readonly sinceRefine = new DirtyRegion();
   /** Damage rectangles of the frames inside the encoder, oldest first (access units come back in order). */
   private inFlightRects: Rect[][] = [];
-  private lastCursor: CursorShape | undefined;
+  private lastCursor: CursorImage | undefined;
+  /** Removes this streamer's listeners from the connection, which outlives it. */
+  private readonly detachConnection: () => void;
   private disposed = false;
   /** Counts screen size changes: a capture or refinement begun before one is dropped, never sent. */
   private resizes = 0;
@@ -115,38 +106,38 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
     private readonly options: SessionStreamerOptions,
   ) {
     super();
+    this.detachConnection = () => {
+      conn.off('damage', onDamage);
+      conn.off('cursor', onCursor);
+      conn.off('resize', onResize);
+      conn.off('closed', onClosed);
+    };
     this.minIntervalMs = 1000 / (options.maxFps ?? MAX_FRAME_RATE);
     this.settleMs = options.settleMs ?? 250;
     this.encoder = this.makeEncoder();
-    conn.on('damage', () => this.onDamage());
-    conn.on('cursor', (c) => {
+    const onDamage = (): void => this.onDamage();
+    const onCursor = (c: CursorImage): void => {
       this.lastCursor = c;
       this.emit('cursor', c);
-    });
-    conn.on('resize', (size) => this.onResize(size));
-    conn.on('closed', () => {
+    };
+    const onResize = (size: { width: number; height: number }): void => this.onResize(size);
+    const onClosed = (): void => {
       this.dispose();
       this.emit('closed');
-    });
+    };
+    conn.on('damage', onDamage);
+    conn.on('cursor', onCursor);
+    conn.on('resize', onResize);
+    conn.on('closed', onClosed);
   }
 
-  static async open(options: SessionStreamerOptions): Promise<SessionStreamer> {
+  /** Streams the screen of `conn`, which stays the caller's: dispose() leaves it open. */
+  static open(conn: XConnection, options: SessionStreamerOptions = {}): SessionStreamer {
     const file =
       options.framebufferPath !== undefined ? Framebuffer.open(options.framebufferPath) : undefined;
-    let conn: XConnection;
-    try {
-      conn = await XConnection.open({
-        display: options.display,
-        ...(options.authFile ? { authFile: options.authFile } : {}),
-      });
-    } catch (e) {
-      file?.dispose();
-      throw e;
-    }
     try {
       return new SessionStreamer(conn, file ?? new XImageScreen(conn), options);
     } catch (e) {
-      conn.dispose();
       file?.dispose();
       throw e;
     }
@@ -158,22 +149,13 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
     return this.conn.sharedMemory ? 'MIT-SHM GetImage' : 'X GetImage';
   }
 
-  /** Keyboard and pointer injection into this session. */
-  get input(): InputInjector {
-    return this.conn.input;
-  }
-
   get size(): { width: number; height: number } {
     return { width: this.fb.width, height: this.fb.height };
   }
 
   /** The cursor image now (the last notified one, or fetched). */
-  async cursor(): Promise<CursorShape> {
+  async cursor(): Promise<CursorImage> {
     return this.lastCursor ?? (this.lastCursor = await this.conn.getCursor());
-  }
-
-  pointerPosition(): Promise<{ x: number; y: number }> {
-    return this.conn.pointerPosition();
   }
 
   /** Adds a viewer; it gets a keyframe of the whole screen promptly. Returns the unsubscribe function. */
@@ -257,7 +239,7 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
       if (this.disposed || resizes !== this.resizes) return;
       if (!full && rects.length === 0) return;
       this.clearSettle();
-      const screen = { x: 0, y: 0, w: this.fb.width, h: this.fb.height };
+      const screen = { x: 0, y: 0, width: this.fb.width, height: this.fb.height };
       await this.fb.update(full ? [screen] : rects);
       // Resized meanwhile: these pixels are of neither size; onResize asked for a key frame of the new one.
       if (this.disposed || resizes !== this.resizes) return;
@@ -282,8 +264,16 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
   private onEncoded(frame: EncodedFrame): void {
     if (this.disposed) return;
     const captured = this.inFlightRects.shift() ?? [];
-    const rects = frame.keyframe ? [{ x: 0, y: 0, w: frame.width, h: frame.height }] : captured;
-    const video: VideoFrame = { ...frame, rects };
+    const rects = frame.keyframe ? [{ x: 0, y: 0, width: frame.width, height: frame.height }] : captured;
+    const video: VideoChunk = {
+      data: frame.data,
+      keyframe: frame.keyframe,
+      sequence: frame.seq,
+      timestampUs: epochUs(frame.captureTime),
+      width: frame.width,
+      height: frame.height,
+      rects,
+    };
     let recovered = false;
     for (const s of this.subs) {
       if (s.needsKeyframe && !frame.keyframe) {
@@ -330,7 +320,7 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
     const resizes = this.resizes;
     try {
       const region = this.sinceRefine.take();
-      const screen = { x: 0, y: 0, w: this.fb.width, h: this.fb.height };
+      const screen = { x: 0, y: 0, width: this.fb.width, height: this.fb.height };
       const needAll = ready.some((s) => s.refineAll);
       const partial = await this.encodeRects(region);
       const whole = needAll ? await this.encodeRects([screen]) : [];
@@ -347,15 +337,15 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
     }
   }
 
-  private async encodeRects(rects: Rect[]): Promise<LosslessRect[]> {
-    const out: LosslessRect[] = [];
+  private async encodeRects(rects: Rect[]): Promise<LosslessPatch[]> {
+    const out: LosslessPatch[] = [];
     for (const r of rects) {
       // One refinement at a time (see refine), so the scratch memory is never shared.
       const pixels = this.fb.readRect(r, this.refineScratch.pixels);
       if (pixels.length > (this.refineScratch.pixels?.length ?? 0)) this.refineScratch.pixels = pixels;
       out.push({
         ...r,
-        png: await encodePng(pixels, r.w, r.h, this.fb.format.pixFmt, 3, this.refineScratch),
+        png: await encodePng(pixels, r.width, r.height, this.fb.format.pixFmt, 3, this.refineScratch),
       });
     }
     return out;
@@ -390,7 +380,7 @@ export class SessionStreamer extends EventEmitter<SessionStreamerEvents> {
     this.clearSettle();
     this.subs.clear();
     this.encoder.dispose();
-    this.conn.dispose();
+    this.detachConnection();
     this.fb.dispose();
   }
 }

@@ -45,7 +45,7 @@ test('reads the colour the root window was painted', async () => {
     assert.deepEqual(pixel(full, 320, 319, 199), [255, 0, 0]);
     await painter.fill(10, 20, 30, 40, 0x00ff80);
     const reuse = Buffer.alloc(320 * 200 * 4);
-    const rect = fb.readRect({ x: 5, y: 15, w: 40, h: 50 }, reuse);
+    const rect = fb.readRect({ x: 5, y: 15, width: 40, height: 50 }, reuse);
     assert.equal(rect.buffer, reuse.buffer, 'reads into the given buffer');
     assert.equal(rect.length, 40 * 50 * 4);
     assert.deepEqual(pixel(rect, 40, 0, 0), [255, 0, 0]);
@@ -53,7 +53,7 @@ test('reads the colour the root window was painted', async () => {
     assert.deepEqual(pixel(rect, 40, 34, 44), [0, 255, 128]);
     assert.deepEqual(pixel(rect, 40, 35, 45), [255, 0, 0]);
     // narrow rectangle: row-by-row path
-    const narrow = fb.readRect({ x: 38, y: 0, w: 4, h: 200 });
+    const narrow = fb.readRect({ x: 38, y: 0, width: 4, height: 200 });
     assert.deepEqual(pixel(narrow, 4, 1, 30), [0, 255, 128]);
     assert.deepEqual(pixel(narrow, 4, 2, 30), [255, 0, 0]);
   } finally {
@@ -62,8 +62,18 @@ test('reads the colour the root window was painted', async () => {
 });
 
 test('clips rectangles to the screen', () => {
-  assert.deepEqual(clampRect({ x: -5, y: 190, w: 20, h: 50 }, 320, 200), { x: 0, y: 190, w: 15, h: 10 });
-  assert.deepEqual(clampRect({ x: 400, y: 0, w: 20, h: 50 }, 320, 200), { x: 320, y: 0, w: 0, h: 50 });
+  assert.deepEqual(clampRect({ x: -5, y: 190, width: 20, height: 50 }, 320, 200), {
+    x: 0,
+    y: 190,
+    width: 15,
+    height: 10,
+  });
+  assert.deepEqual(clampRect({ x: 400, y: 0, width: 20, height: 50 }, 320, 200), {
+    x: 320,
+    y: 0,
+    width: 0,
+    height: 50,
+  });
 });
 
 test('refuses a file that is not an XWD framebuffer, naming it', () => {

@@ -1,6 +1,7 @@
 // Reads the pixels of an Xvfb screen from its memory-mapped XWD file (`-fbdir DIR` → DIR/Xvfb_screen0):
 // parses the header once (again after a resize) and copies whole screens or rectangles into reusable Buffers.
 // The file is the session owner's: it is opened only as the regular file their X server made (see openFile).
+import type { Rect } from '../protocol/index.js';
 import { closeSync, fstatSync, lstatSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DcvError } from '../errors.js';
@@ -20,14 +21,6 @@ export interface FramebufferFormat {
    * little-endian host writes B,G,R,X ("bgr0").
    */
   readonly pixFmt: 'bgr0' | 'rgb0' | '0rgb' | '0bgr';
-}
-
-/** A rectangle in screen pixels. */
-export interface Rect {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
 }
 
 const XWD_FILE_VERSION = 7;
@@ -163,13 +156,13 @@ export class Framebuffer implements ScreenPixels {
    * returns the view holding exactly the frame. When rows have no padding this is a single read.
    */
   readFull(into?: Buffer): Buffer {
-    return this.readRect({ x: 0, y: 0, w: this.fmt.width, h: this.fmt.height }, into);
+    return this.readRect({ x: 0, y: 0, width: this.fmt.width, height: this.fmt.height }, into);
   }
 
   /** Copies a rectangle, tightly packed (w*4 bytes per row), into `into` and returns the view of it. */
   readRect(rect: Rect, into?: Buffer): Buffer {
     this.assertOpen();
-    const { x, y, w, h } = clampRect(rect, this.fmt.width, this.fmt.height);
+    const { x, y, width: w, height: h } = clampRect(rect, this.fmt.width, this.fmt.height);
     const rowBytes = w * 4;
     const size = rowBytes * h;
     const out = into && into.length >= size ? into.subarray(0, size) : Buffer.allocUnsafe(size);
@@ -213,9 +206,9 @@ export class Framebuffer implements ScreenPixels {
 export function clampRect(r: Rect, width: number, height: number): Rect {
   const x0 = Math.max(0, Math.min(width, Math.floor(r.x)));
   const y0 = Math.max(0, Math.min(height, Math.floor(r.y)));
-  const x1 = Math.max(x0, Math.min(width, Math.ceil(r.x + r.w)));
-  const y1 = Math.max(y0, Math.min(height, Math.ceil(r.y + r.h)));
-  return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
+  const x1 = Math.max(x0, Math.min(width, Math.ceil(r.x + r.width)));
+  const y1 = Math.max(y0, Math.min(height, Math.ceil(r.y + r.height)));
+  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
 }
 
 /**

@@ -9,7 +9,6 @@ export const BUTTON_BITS: readonly number[] = [1, 2, 3, 8, 9];
 
 const SHIFT_L = 0xffe1;
 const SHIFT_R = 0xffe2;
-const MAX_KEYSYM = 0x1ffffff;
 /** The most clicks one wheel call turns into (per axis): what one wheel message may cost the X server. */
 export const MAX_WHEEL_STEPS = 20;
 
@@ -132,9 +131,11 @@ export class InputInjector {
     return code;
   }
 
-  /** Presses or releases the key for an X keysym (e.g. 0x61 'a', 0xff0d Return, 0x20ac €). */
+  /**
+   * Presses or releases the key for an X keysym (e.g. 0x61 'a', 0xff0d Return, 0x20ac €). Values come as the
+   * viewer protocol checked them (src/protocol/field-rules.ts): the one bound on a keysym is there.
+   */
   key(keysym: number, down: boolean): void {
-    if (!Number.isInteger(keysym) || keysym <= 0 || keysym > MAX_KEYSYM) return;
     if (down) {
       const code = this.pressed.get(keysym) ?? this.keycodeFor(keysym);
       if (code === undefined) return;
@@ -148,15 +149,17 @@ export class InputInjector {
     }
   }
 
-  /** Moves the pointer to (x, y) on the screen and presses/releases buttons whose bit changed in `buttonMask`. */
+  /**
+   * Moves the pointer to (x, y) and presses/releases buttons whose bit changed in `buttonMask`. The caller
+   * bounds both once: the position to the screen (session-media-x11.ts), the mask to the protocol's button
+   * bits (POINTER_BUTTON_MASK, checked when the message is decoded).
+   */
   pointer(x: number, y: number, buttonMask: number): void {
-    const px = Math.max(0, Math.min(0x7fff, Math.round(x)));
-    const py = Math.max(0, Math.min(0x7fff, Math.round(y)));
-    if (!this.lastPos || this.lastPos.x !== px || this.lastPos.y !== py) {
-      this.xtest.FakeInput(this.xtest.MotionNotify, 0, 0, this.root, px, py);
-      this.lastPos = { x: px, y: py };
+    if (!this.lastPos || this.lastPos.x !== x || this.lastPos.y !== y) {
+      this.xtest.FakeInput(this.xtest.MotionNotify, 0, 0, this.root, x, y);
+      this.lastPos = { x, y };
     }
-    const changed = (buttonMask ^ this.buttons) & ((1 << BUTTON_BITS.length) - 1);
+    const changed = buttonMask ^ this.buttons;
     for (let bit = 0; bit < BUTTON_BITS.length; bit++) {
       if (!(changed & (1 << bit))) continue;
       const down = (buttonMask & (1 << bit)) !== 0;
@@ -169,7 +172,7 @@ export class InputInjector {
         0,
       );
     }
-    this.buttons = buttonMask & ((1 << BUTTON_BITS.length) - 1);
+    this.buttons = buttonMask;
   }
 
   /** Scrolls by whole wheel clicks: dy < 0 up (button 4), dy > 0 down (5), dx < 0 left (6), dx > 0 right (7). */

@@ -4,7 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { X11Event } from 'x11';
-import { XConnection, type CursorShape } from './x-connection.js';
+import type { CursorImage } from '../protocol/index.js';
+import { XConnection } from './x-connection.js';
 import { RootPainter, killAndWait, startTestXvfb, waitForWindow, type TestXvfb } from './test-xvfb.js';
 import { call, sync } from './x-client.js';
 
@@ -53,7 +54,7 @@ test('damage fires when the screen is painted, names the area, and stays quiet w
   await fired;
   const rects = await conn.takeDamage();
   assert.ok(rects.length >= 1);
-  const covers = rects.some((r) => r.x <= 100 && r.y <= 50 && r.x + r.w >= 140 && r.y + r.h >= 80);
+  const covers = rects.some((r) => r.x <= 100 && r.y <= 50 && r.x + r.width >= 140 && r.y + r.height >= 80);
   assert.ok(covers, JSON.stringify(rects));
 
   let idleDamage = 0;
@@ -67,14 +68,14 @@ test('damage fires when the screen is painted, names the area, and stays quiet w
   const again = nextEvent(conn, 'damage');
   await painter.fill(0, 0, 10, 10, 0xffffff);
   await again;
-  assert.deepEqual(await conn.takeDamage(), [{ x: 0, y: 0, w: 10, h: 10 }]);
+  assert.deepEqual(await conn.takeDamage(), [{ x: 0, y: 0, width: 10, height: 10 }]);
 });
 
 test('cursor shape comes as RGBA with a hotspot, and a cursor change is notified', async () => {
   const first = await conn.getCursor();
   assert.ok(first.width > 0 && first.height > 0);
   assert.equal(first.rgba.length, first.width * first.height * 4);
-  assert.ok(first.hotX < first.width && first.hotY < first.height);
+  assert.ok(first.hotspotX < first.width && first.hotspotY < first.height);
 
   const c = painter.client;
   const font = c.AllocID();
@@ -90,11 +91,11 @@ test('cursor shape comes as RGBA with a hotspot, and a cursor change is notified
     [0, 0, 0],
     [0xffff, 0xffff, 0xffff],
   );
-  const changed = nextEvent<[CursorShape]>(conn, 'cursor');
+  const changed = nextEvent<[CursorImage]>(conn, 'cursor');
   c.ChangeWindowAttributes(painter.root, { cursor });
   await sync(c);
   const [shape] = await changed;
-  assert.notEqual(shape.serial, first.serial);
+  assert.notEqual(shape.cursorId, first.cursorId);
   assert.equal(shape.rgba.length, shape.width * shape.height * 4);
   assert.ok(
     shape.rgba.some((v, i) => i % 4 === 3 && v === 255),

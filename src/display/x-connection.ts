@@ -5,29 +5,18 @@
 import { EventEmitter } from 'node:events';
 import type { DamageExt, FixesExt, RandrExt, ShmExt, ShmSegment, X11Client, X11Display, X11Event } from 'x11';
 import { DcvError } from '../errors.js';
-import type { Rect } from './framebuffer.js';
+import type { CursorImage, Rect } from '../protocol/index.js';
 import { InputInjector } from './input-injector.js';
 import { call, closeXClient, openXClient } from './x-client.js';
 
 /** Rows per core GetImage: keeps each reply near 4 MB, however wide the screen. */
 const CORE_IMAGE_BYTES = 4 << 20;
 
-/** A cursor image as the viewer draws it: straight (not premultiplied) RGBA, row-major. */
-export interface CursorShape {
-  width: number;
-  height: number;
-  hotX: number;
-  hotY: number;
-  rgba: Uint8Array;
-  /** XFIXES cursor serial: equal serials mean the same image. */
-  serial: number;
-}
-
 export interface XConnectionEvents {
   /** The screen changed since the last takeDamage(); call takeDamage() to learn where. Fires once per batch. */
   damage: [];
   /** The displayed cursor changed. */
-  cursor: [CursorShape];
+  cursor: [CursorImage];
   /** RANDR changed the screen size. */
   resize: [{ width: number; height: number }];
   /** The X server went away (session ended) or the connection failed. */
@@ -179,7 +168,7 @@ export class XConnection extends EventEmitter<XConnectionEvents> {
       const y0 = Math.max(0, r.y);
       const x1 = Math.min(width, r.x + r.width);
       const y1 = Math.min(height, r.y + r.height);
-      if (x1 > x0 && y1 > y0) out.push({ x: x0, y: y0, w: x1 - x0, h: y1 - y0 });
+      if (x1 > x0 && y1 > y0) out.push({ x: x0, y: y0, width: x1 - x0, height: y1 - y0 });
     }
     return out;
   }
@@ -199,14 +188,14 @@ export class XConnection extends EventEmitter<XConnectionEvents> {
    * With MIT-SHM the Buffer is a view of the shared segment, valid until the next getImage().
    */
   async getImage(r: Rect): Promise<Buffer> {
-    const bytes = r.w * r.h * 4;
+    const bytes = r.width * r.height * 4;
     const seg = this.shm ? await this.segmentFor(bytes) : undefined;
     if (seg) {
-      await call((cb) => seg.getImage(this.root, r.x, r.y, r.w, r.h, 0xffffffff, 2, 0, cb as never));
+      await call((cb) => seg.getImage(this.root, r.x, r.y, r.width, r.height, 0xffffffff, 2, 0, cb as never));
       return seg.buffer.subarray(0, bytes);
     }
     const img = await call<{ data: Buffer }>((cb) =>
-      this.client.GetImage(2, this.root, r.x, r.y, r.w, r.h, 0xffffffff, cb as never),
+      this.client.GetImage(2, this.root, r.x, r.y, r.width, r.height, 0xffffffff, cb as never),
     );
     return img.data;
   }
@@ -246,16 +235,18 @@ export class XConnection extends EventEmitter<XConnectionEvents> {
     throw unsupported('its visual is not 8-bit RGB');
   }
 
-  /** The current cursor image (straight RGBA) and hotspot. */
-  async getCursor(): Promise<CursorShape> {
+  /** The current cursor image (straight RGBA) and hotspot; its id is the XFIXES serial (same id, same image). */
+  async getCursor(): Promise<CursorImage> {
     const img = await call<import('x11').CursorImage>((cb) => this.fixes.GetCursorImage(cb));
+    // X allows a hotspot on the image's far edge; the protocol wants it on a pixel of the image.
+    const clamp = (v: number, size: number): number => Math.min(Math.max(0, v), Math.max(0, size - 1));
     return {
+      cursorId: img.cursorSerial,
+      hotspotX: clamp(img.xhot, img.width),
+      hotspotY: clamp(img.yhot, img.height),
       width: img.width,
       height: img.height,
-      hotX: img.xhot,
-      hotY: img.yhot,
       rgba: argbPremultipliedToRgba(img.cursorImage, img.width * img.height),
-      serial: img.cursorSerial,
     };
   }
 

@@ -1,6 +1,7 @@
 // A screen without a framebuffer file (a virtual session's Xvnc, a console session's display): a copy of its
 // pixels kept current with X GetImage (MIT-SHM when local), fetching only what DAMAGE reported since the last capture.
-import type { FramebufferFormat, Rect, ScreenPixels } from './framebuffer.js';
+import type { Rect } from '../protocol/index.js';
+import type { FramebufferFormat, ScreenPixels } from './framebuffer.js';
 import { clampRect } from './framebuffer.js';
 import type { XConnection } from './x-connection.js';
 
@@ -31,23 +32,23 @@ export class XImageScreen implements ScreenPixels {
   }
 
   async update(rects: readonly Rect[]): Promise<void> {
-    const whole = { x: 0, y: 0, w: this.fmt.width, h: this.fmt.height };
+    const whole = { x: 0, y: 0, width: this.fmt.width, height: this.fmt.height };
     const todo = this.stale ? [whole] : rects;
     const generation = this.generation;
     this.stale = false;
     for (const rect of todo) {
       const r = clampRect(rect, this.fmt.width, this.fmt.height);
-      if (r.w === 0 || r.h === 0) continue;
-      const band = Math.max(1, Math.floor(this.conn.imageBytesPerRequest / (r.w * 4)));
-      for (let y = r.y; y < r.y + r.h; y += band) {
-        const h = Math.min(band, r.y + r.h - y);
-        const data = await this.conn.getImage({ x: r.x, y, w: r.w, h });
+      if (r.width === 0 || r.height === 0) continue;
+      const band = Math.max(1, Math.floor(this.conn.imageBytesPerRequest / (r.width * 4)));
+      for (let y = r.y; y < r.y + r.height; y += band) {
+        const h = Math.min(band, r.y + r.height - y);
+        const data = await this.conn.getImage({ x: r.x, y, width: r.width, height: h });
         // A resize while the read was in flight: its rows belong to the old screen; refresh() marked all stale.
         if (this.disposed || generation !== this.generation) return;
         // ZPixmap rows at 32 bits per pixel are w*4 bytes: no scanline padding to skip.
         for (let row = 0; row < h; row++) {
           const at = (y + row) * this.fmt.bytesPerLine + r.x * 4;
-          data.copy(this.pixels, at, row * r.w * 4, (row + 1) * r.w * 4);
+          data.copy(this.pixels, at, row * r.width * 4, (row + 1) * r.width * 4);
         }
       }
     }
@@ -61,7 +62,7 @@ export class XImageScreen implements ScreenPixels {
   }
 
   readRect(rect: Rect, into?: Buffer): Buffer {
-    const { x, y, w, h } = clampRect(rect, this.fmt.width, this.fmt.height);
+    const { x, y, width: w, height: h } = clampRect(rect, this.fmt.width, this.fmt.height);
     const rowBytes = w * 4;
     const out =
       into && into.length >= rowBytes * h ? into.subarray(0, rowBytes * h) : Buffer.allocUnsafe(rowBytes * h);

@@ -92,6 +92,14 @@ export interface CursorShape {
   readonly rgba: Uint8Array;
 }
 
+// What the server's pipeline produces, from capture to the wire, is the protocol's own value less the message
+// tag, so there is one shape of a frame, a patch and a cursor from the X server to the browser.
+/** One encoded frame; timestampUs is the capture time on the server's clock (performance.timeOrigin + now()). */
+export type VideoChunk = Omit<VideoFrame, 'type'>;
+/** One lossless refinement, a PNG. */
+export type LosslessPatch = Omit<LosslessRect, 'type'>;
+export type CursorImage = Omit<CursorShape, 'type'>;
+
 export interface CursorPosition {
   readonly type: 'cursor-position';
   readonly x: number;

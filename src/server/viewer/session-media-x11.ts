@@ -1,32 +1,15 @@
-// A session's media for its viewers: one SessionStreamer (damage → capture → H.264, lossless refinement,
-// cursor) shared by every viewer, and XTEST input. Translates between the streamer and the viewer seam.
+// A session's media for its viewers: the session's one X connection (display/), a SessionStreamer reading the
+// screen through it (damage → capture → H.264, lossless refinement, cursor) shared by every viewer, and XTEST
+// input injected on the same connection. The streamer hands out protocol values, sent as they are.
 import type { DcvConfig } from '../../config/index.js';
 import { maxFrameRate } from '../../config/frame-rate.js';
-import { SessionStreamer, type StreamSubscriber } from '../../codec/session-streamer.js';
+import { SessionStreamer } from '../../codec/session-streamer.js';
 import type { H264EncoderKind } from '../../codec/h264-encoder-choice.js';
-import type { CursorShape } from '../../display/x-connection.js';
+import { XConnection } from '../../display/x-connection.js';
 import { WHEEL_NOTCH } from '../../protocol/index.js';
 import type { Session } from '../../session/session.js';
 import type { Logger } from '../logger.js';
-import type { CursorImage, MediaSink, SessionMedia } from './session-media.js';
-
-/** The streamer's clock (performance.now()) as µs since the epoch, the protocol's capture timestamps. */
-function epochUs(performanceMs: number): number {
-  return Math.round((performance.timeOrigin + performanceMs) * 1000);
-}
-
-function cursorImage(c: CursorShape): CursorImage {
-  // X allows a hotspot on the image's far edge; the protocol wants it on a pixel of the image.
-  const clamp = (v: number, size: number): number => Math.min(Math.max(0, v), Math.max(0, size - 1));
-  return {
-    cursorId: c.serial,
-    hotspotX: clamp(c.hotX, c.width),
-    hotspotY: clamp(c.hotY, c.height),
-    width: c.width,
-    height: c.height,
-    rgba: c.rgba,
-  };
-}
+import type { MediaSink, SessionMedia } from './session-media.js';
 
 class StreamedSessionMedia implements SessionMedia {
   private readonly sinks = new Set<MediaSink>();
@@ -34,12 +17,12 @@ class StreamedSessionMedia implements SessionMedia {
   private wheelRest = { dx: 0, dy: 0 };
 
   constructor(
+    private readonly conn: XConnection,
     private readonly streamer: SessionStreamer,
     log: Logger,
   ) {
     streamer.on('cursor', (c) => {
-      const image = cursorImage(c);
-      for (const s of this.sinks) s.cursorShape(image);
+      for (const s of this.sinks) s.cursorShape(c);
     });
     streamer.on('resize', ({ width, height }) => {
       for (const s of this.sinks) s.screenSize(width, height);
@@ -49,26 +32,16 @@ class StreamedSessionMedia implements SessionMedia {
 
   attach(sink: MediaSink): () => void {
     this.sinks.add(sink);
-    const subscriber: StreamSubscriber = {
-      video: (f) =>
-        sink.video({
-          data: f.data,
-          keyframe: f.keyframe,
-          sequence: f.seq,
-          timestampUs: epochUs(f.captureTime),
-          width: f.width,
-          height: f.height,
-          rects: f.rects.map((r) => ({ x: r.x, y: r.y, width: r.w, height: r.h })),
-        }),
-      refine: (rects) => {
-        for (const r of rects) sink.lossless({ x: r.x, y: r.y, width: r.w, height: r.h, png: r.png });
+    const unsubscribe = this.streamer.subscribe({
+      video: (f) => sink.video(f),
+      refine: (patches) => {
+        for (const p of patches) sink.lossless(p);
       },
       isBacklogged: () => sink.isBacklogged(),
       isReady: () => sink.isReady(),
-    };
-    const unsubscribe = this.streamer.subscribe(subscriber);
+    });
     void this.streamer.cursor().then(
-      (c) => this.sinks.has(sink) && sink.cursorShape(cursorImage(c)),
+      (c) => this.sinks.has(sink) && sink.cursorShape(c),
       () => undefined,
     );
     return () => {
@@ -78,12 +51,12 @@ class StreamedSessionMedia implements SessionMedia {
   }
 
   key(keysym: number, down: boolean): void {
-    this.streamer.input.key(keysym, down);
+    this.conn.input.key(keysym, down);
   }
 
   pointer(x: number, y: number, buttons: number): void {
     const { width, height } = this.streamer.size;
-    this.streamer.input.pointer(
+    this.conn.input.pointer(
       Math.min(Math.max(0, x), width - 1),
       Math.min(Math.max(0, y), height - 1),
       buttons,
@@ -95,7 +68,7 @@ class StreamedSessionMedia implements SessionMedia {
     const y = this.wheelRest.dy + dy;
     const clicks = { dx: Math.trunc(x / WHEEL_NOTCH), dy: Math.trunc(y / WHEEL_NOTCH) };
     this.wheelRest = { dx: x - clicks.dx * WHEEL_NOTCH, dy: y - clicks.dy * WHEEL_NOTCH };
-    if (clicks.dx !== 0 || clicks.dy !== 0) this.streamer.input.wheel(clicks.dx, clicks.dy);
+    if (clicks.dx !== 0 || clicks.dy !== 0) this.conn.input.wheel(clicks.dx, clicks.dy);
   }
 
   frameShown(): void {
@@ -103,7 +76,7 @@ class StreamedSessionMedia implements SessionMedia {
   }
 
   releaseAll(): void {
-    this.streamer.input.releaseAll();
+    this.conn.input.releaseAll();
   }
 
   screen(): { width: number; height: number } {
@@ -113,6 +86,7 @@ class StreamedSessionMedia implements SessionMedia {
   async dispose(): Promise<void> {
     this.sinks.clear();
     this.streamer.dispose();
+    this.conn.dispose();
   }
 }
 
@@ -122,12 +96,18 @@ export async function openSessionMedia(
   encoder: H264EncoderKind,
   log: Logger,
 ): Promise<SessionMedia> {
-  const streamer = await SessionStreamer.open({
+  // One X connection per session, in display/: capture reads the screen through it, input is injected on it.
+  const conn = await XConnection.open({
     display: session.x11Display,
     ...(session.x11Authority !== '' ? { authFile: session.x11Authority } : {}),
-    maxFps: maxFrameRate(config.display['target-fps']),
-    encoder,
   });
+  let streamer: SessionStreamer;
+  try {
+    streamer = SessionStreamer.open(conn, { maxFps: maxFrameRate(config.display['target-fps']), encoder });
+  } catch (e) {
+    conn.dispose();
+    throw e;
+  }
   log.info(`Streaming session '${session.id}' from ${session.x11Display} (${streamer.source})`);
-  return new StreamedSessionMedia(streamer, log);
+  return new StreamedSessionMedia(conn, streamer, log);
 }

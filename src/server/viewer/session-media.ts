@@ -1,14 +1,6 @@
 // The seam between the viewer endpoint and a session's screen: what a viewer receives (video, lossless
 // refinements, cursor) and what it sends (input). One SessionMedia per session, shared by all its viewers.
-import type { CursorShape, LosslessRect, VideoFrame } from '../../protocol/index.js';
-
-// What the pipeline hands a viewer is the protocol's own value, less the message tag, so a viewer connection
-// sends it as it is and there is one shape of a frame, a patch and a cursor from here to the browser.
-/** One encoded frame; timestampUs is the capture time on the server's clock (performance.timeOrigin + now()). */
-export type VideoChunk = Omit<VideoFrame, 'type'>;
-/** One lossless refinement, a PNG. */
-export type LosslessPatch = Omit<LosslessRect, 'type'>;
-export type CursorImage = Omit<CursorShape, 'type'>;
+import type { CursorImage, LosslessPatch, VideoChunk } from '../../protocol/index.js';
 
 /** One viewer as the media pipeline sees it. */
 export interface MediaSink {

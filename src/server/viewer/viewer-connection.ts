@@ -19,12 +19,15 @@ import {
   type ConnectionList,
   type FromClient,
   type Message,
+  type CursorImage,
+  type LosslessPatch,
+  type VideoChunk,
 } from '../../protocol/index.js';
 import type { ClipboardMime } from '../../agent/agent-api.js';
 import type { Session } from '../../session/session.js';
 import { SERVER_VERSION } from '../../version/current.js';
 import type { Logger } from '../logger.js';
-import type { CursorImage, LosslessPatch, MediaSink, SessionMedia, VideoChunk } from './session-media.js';
+import type { MediaSink, SessionMedia } from './session-media.js';
 import { InputPacer, type PacedInput } from './input-pacer.js';
 
 /** More than this unsent on the socket and the viewer skips frames until the next key frame. */
