@@ -44,3 +44,27 @@ export function spawnAsUser(
     detached: options.processGroup ?? true,
   });
 }
+
+/**
+ * Whether `account` could run `path`: a regular file it may execute, found through directories it may
+ * search. Asked as the account (root would see into directories the account cannot), so the answer tells
+ * a user nothing they could not learn themselves. False when the check does not finish within 5 s.
+ */
+export function canExecuteAs(account: UserAccount, path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawnAsUser(account, '/bin/sh', ['-c', 'test -f "$1" && test -x "$1"', 'sh', path], {
+      env: cleanEnvironment(account),
+      cwd: '/',
+      processGroup: false,
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('error', () => {
+      clearTimeout(timer);
+      resolve(false);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code === 0);
+    });
+  });
+}
