@@ -168,8 +168,14 @@ test('a string with an unbalanced quote is an error naming file, line and key, n
     assert.equal(r.valid, false, text);
     assert.equal(r.diagnostics.length, 1, text);
     const d = r.diagnostics[0]!;
-    assert.deepEqual([d.severity, d.file, d.line, d.section, d.key], ['error', FILE, 4, 'security', 'pam-service-name']);
-    assert.match(formatDiagnostic(d), /dcv\.conf:4: \[security\] pam-service-name: .* is not a quoted string \(.*\); write 'opendcv/);
+    assert.deepEqual(
+      [d.severity, d.file, d.line, d.section, d.key],
+      ['error', FILE, 4, 'security', 'pam-service-name'],
+    );
+    assert.match(
+      formatDiagnostic(d),
+      /dcv\.conf:4: \[security\] pam-service-name: .* is not a quoted string \(.*\); write 'opendcv/,
+    );
     // The key keeps its default rather than the broken text.
     assert.equal(r.config.security['pam-service-name'], 'dcv');
   }

@@ -229,11 +229,12 @@ test('the splitter gives the same lines in every chunking, multi-byte characters
   // Every split point, pairs of split points, single bytes, and pseudo-random sizes.
   const chunkings: number[][] = [];
   for (let i = 1; i < bytes.length; i++) chunkings.push([i]);
-  for (let i = 1; i < bytes.length; i += 3) for (let j = i + 1; j < bytes.length; j += 5) chunkings.push([i, j]);
+  for (let i = 1; i < bytes.length; i += 3)
+    for (let j = i + 1; j < bytes.length; j += 5) chunkings.push([i, j]);
   chunkings.push([...Array(bytes.length).keys()].slice(1));
   let seed = 7;
   const cuts: number[] = [];
-  for (let at = 0; at < bytes.length; ) cuts.push((at += 1 + ((seed = (seed * 48271) % 2147483647) % 9)));
+  for (let at = 0; at < bytes.length;) cuts.push((at += 1 + ((seed = (seed * 48271) % 2147483647) % 9)));
   chunkings.push(cuts.filter((c) => c < bytes.length));
   for (const cut of chunkings) {
     const got: string[] = [];
@@ -247,15 +248,19 @@ test('the splitter gives the same lines in every chunking, multi-byte characters
   }
 });
 
-test('each byte is looked at once: a 1 MiB line fed 16 bytes at a time is not rescanned per chunk', { timeout: 20_000 }, () => {
-  // Rescanning the whole buffer on each chunk is quadratic: 65,536 chunks of a 1 MiB line would take minutes.
-  let lines = 0;
-  const splitter = new LineSplitter(() => lines++, MAX_REQUEST_BYTES);
-  const chunk = new Uint8Array(16).fill(0x61);
-  for (let i = 0; i < MAX_REQUEST_BYTES / 16; i++) splitter.push(chunk);
-  splitter.push(new Uint8Array([0x0a]));
-  assert.equal(lines, 1);
-});
+test(
+  'each byte is looked at once: a 1 MiB line fed 16 bytes at a time is not rescanned per chunk',
+  { timeout: 20_000 },
+  () => {
+    // Rescanning the whole buffer on each chunk is quadratic: 65,536 chunks of a 1 MiB line would take minutes.
+    let lines = 0;
+    const splitter = new LineSplitter(() => lines++, MAX_REQUEST_BYTES);
+    const chunk = new Uint8Array(16).fill(0x61);
+    for (let i = 0; i < MAX_REQUEST_BYTES / 16; i++) splitter.push(chunk);
+    splitter.push(new Uint8Array([0x0a]));
+    assert.equal(lines, 1);
+  },
+);
 
 test('the client refuses, with the reason, to send a request over the limit', async () => {
   const sent: string[] = [];

@@ -178,7 +178,10 @@ export class ControlServerChannel<C> {
 
 /** What the server answers, before it drops the peer, to a request over MAX_REQUEST_BYTES. */
 export function tooLongReply(): string {
-  const response: ControlResponse = { id: -1, error: { code: 'CONTROL_PROTOCOL', message: requestTooLarge() } };
+  const response: ControlResponse = {
+    id: -1,
+    error: { code: 'CONTROL_PROTOCOL', message: requestTooLarge() },
+  };
   return `${JSON.stringify(response)}\n`;
 }
 

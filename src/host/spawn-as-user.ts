@@ -12,13 +12,19 @@ export interface SpawnAsUserOptions {
 }
 
 /** The environment a login would give `account`, without anything inherited from dcvserver. */
-export function cleanEnvironment(account: UserAccount, extra: Record<string, string> = {}): Record<string, string> {
+export function cleanEnvironment(
+  account: UserAccount,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     HOME: account.home,
     USER: account.name,
     LOGNAME: account.name,
     SHELL: account.shell || '/bin/sh',
-    PATH: account.uid === 0 ? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' : '/usr/local/bin:/usr/bin:/bin',
+    PATH:
+      account.uid === 0
+        ? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+        : '/usr/local/bin:/usr/bin:/bin',
     LANG: process.env['LANG'] ?? 'C.UTF-8',
     ...extra,
   };

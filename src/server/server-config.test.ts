@@ -70,7 +70,10 @@ test('a missing dcv.conf gives the defaults and a warning naming the path; a pre
     const missing = readServerConfig(file);
     assert.equal(missing.config.connectivity['web-port'], 8443);
     assert.equal(missing.warnings.length, 1);
-    assert.match(missing.warnings[0]!, new RegExp(`^${file.replace(/[.]/g, '\\.')} does not exist; dcvserver runs on DCV's defaults`));
+    assert.match(
+      missing.warnings[0]!,
+      new RegExp(`^${file.replace(/[.]/g, '\\.')} does not exist; dcvserver runs on DCV's defaults`),
+    );
     writeFileSync(file, '[connectivity]\nweb-port=8443\n');
     assert.deepEqual(readServerConfig(file).warnings, []);
   } finally {

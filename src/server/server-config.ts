@@ -20,6 +20,9 @@ export function readServerConfig(file: string): ServerConfig {
   }
   const warnings = diagnostics.filter((d) => d.severity === 'warning').map(formatDiagnostic);
   // Defaults listen on every address (0.0.0.0:8443): an administrator must be told the file was not found.
-  if (!exists) warnings.unshift(`${file} does not exist; dcvserver runs on DCV's defaults (web port 8443 on every address)`);
+  if (!exists)
+    warnings.unshift(
+      `${file} does not exist; dcvserver runs on DCV's defaults (web port 8443 on every address)`,
+    );
   return { config, warnings };
 }

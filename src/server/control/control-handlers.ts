@@ -94,7 +94,10 @@ export function controlHandlers(server: ControlServices): ControlHandlers<Caller
     'set-display-layout': async (caller, { id, heads }) => {
       const s = sessions.get(caller, id);
       if (!isAdministrator(caller) && s.owner !== caller.name)
-        throw new DcvError('PERMISSION_DENIED', `Only root or the owner of '${s.id}' may set its display layout.`);
+        throw new DcvError(
+          'PERMISSION_DENIED',
+          `Only root or the owner of '${s.id}' may set its display layout.`,
+        );
       await server.setLayout(s, heads, 'administrator');
       log.info(
         `Session '${s.id}' display layout ${formatLayout(s.layout())} (by ${by(caller)})`,

@@ -123,7 +123,9 @@ export class ControlSocketServer {
 }
 
 /** Connects to dcvserver's control socket; a missing or dead socket is SERVER_NOT_RUNNING. */
-export async function connectControlSocket(path: string): Promise<{ channel: ControlClientChannel; close(): void }> {
+export async function connectControlSocket(
+  path: string,
+): Promise<{ channel: ControlClientChannel; close(): void }> {
   const socket = net.createConnection(path);
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
