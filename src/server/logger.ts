@@ -27,7 +27,6 @@ export function parseLogLevel(text: string): LogLevel {
 
 // C0 controls, DEL, C1 controls, the Unicode line and paragraph separators and the bidirectional overrides
 // (which make a terminal show a line other than the one written).
-// eslint-disable-next-line no-control-regex
 const UNPRINTABLE = /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 

@@ -308,7 +308,6 @@ describe('a viewer forging server.log lines (item 10)', () => {
     for (const l of lines)
       assert.match(l, record, `every line is a record of the server's: ${JSON.stringify(l)}`);
     assert.ok(!lines.some((l) => /^User 'root'|^2026-01-01 00:00:00/.test(l)), `no forged line:\n${log}`);
-    // eslint-disable-next-line no-control-regex
     assert.ok(!/[\r\u001b\u2028\u0085]/.test(log), 'no control character reached the file');
     assert.match(
       log,
@@ -368,6 +367,12 @@ describe('probing paths through --init (item 11), and the faults of item 12', ()
     // Its X server and init program are told to end (the parent-death signal), not left running.
     await waitFor('the session to end with the server', () =>
       sessionProcesses('mal-kill').length === 0 && !xServerRunning(display) ? true : undefined,
+    );
+    // Xvnc, ended by that signal, removed its own lock file and socket.
+    const n = display.slice(1);
+    assert.ok(
+      !existsSync(`/tmp/.X${n}-lock`) && !existsSync(`/tmp/.X11-unix/X${n}`),
+      'no X lock or socket left',
     );
     // What a kill -9 leaves: the pid file, the socket, the session's directory.
     assert.equal(readPid(join(root, 'run/dcv/dcvserver.pid')), pid);
