@@ -34,7 +34,7 @@ export const errorCatalogue = {
     exitStatus: 6,
     summary: 'dcvserver cannot listen on its web port (in use, or not allowed); change [connectivity] web-port or stop the other program.',
   },
-  CONTROL_PROTOCOL: { exitStatus: 1, summary: 'dcv and dcvserver disagree on the control protocol (mixed versions).' },
+  CONTROL_PROTOCOL: { exitStatus: 1, summary: 'dcv and dcvserver disagree on the control protocol (mixed versions), or a request exceeds its limits (1 MiB per request, 16 connections per user).' },
 
   // --- sessions -----------------------------------------------------------------------------
   SESSION_NOT_FOUND: { exitStatus: 4, summary: 'No session has that id; `dcv list-sessions` shows the ones you may see.' },

@@ -162,6 +162,30 @@ test('bare strings as real files write them are accepted for string keys', () =>
   assert.equal(r.config['session-management/automatic-console-session'].owner, 'ubuntu');
 });
 
+test('a string with an unbalanced quote is an error naming file, line and key, not a bare string', () => {
+  for (const text of ['"opendcv', "'opendcv", 'opendcv"', '"opendcv"x']) {
+    const r = loadDcvConf(`[connectivity]\nweb-port=8443\n[security]\npam-service-name=${text}\n`, FILE);
+    assert.equal(r.valid, false, text);
+    assert.equal(r.diagnostics.length, 1, text);
+    const d = r.diagnostics[0]!;
+    assert.deepEqual(
+      [d.severity, d.file, d.line, d.section, d.key],
+      ['error', FILE, 4, 'security', 'pam-service-name'],
+    );
+    assert.match(
+      formatDiagnostic(d),
+      /dcv\.conf:4: \[security\] pam-service-name: .* is not a quoted string \(.*\); write 'opendcv/,
+    );
+    // The key keeps its default rather than the broken text.
+    assert.equal(r.config.security['pam-service-name'], 'dcv');
+  }
+  // An enum key the same way; a quote inside a bare word is still part of it.
+  assert.equal(loadDcvConf(`[security]\nauthentication="none\n`, FILE).valid, false);
+  const inside = loadDcvConf(`[security]\npam-service-name=it's\n`, FILE);
+  assert.deepEqual(inside.diagnostics, []);
+  assert.equal(inside.config.security['pam-service-name'], "it's");
+});
+
 test('log level is case-insensitive and WARNING means warn', () => {
   for (const [text, level] of [
     ['"INFO"', 'info'],

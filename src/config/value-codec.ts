@@ -77,6 +77,14 @@ export function decodeText(spec: AnyKeySpec, text: string): DecodeResult {
   switch (spec.type) {
     case 'string':
     case 'enum': {
+      // A bare word is a string as DCV files write them; a quote at either end means a quoted string was
+      // meant, and one cut off (`"opendcv`) must not quietly become a value with a quote in it.
+      if (!parsed.ok && /^['"]|['"]$/.test(text)) {
+        return {
+          ok: false,
+          message: `${text} is not a quoted string (${parsed.message}); write '${text.replace(/^['"]|['"]$/g, '')}' with a quote at each end`,
+        };
+      }
       const s = parsed.ok && parsed.value.kind === 'string' ? parsed.value.value : text;
       return validate(spec, spec.type === 'enum' ? normalizeEnum(spec, s) : s);
     }

@@ -6,7 +6,11 @@ import { DcvError } from '../errors.js';
 import {
   ControlClientChannel,
   ControlServerChannel,
+  LineSplitter,
+  LineTooLongError,
   MAX_LINE_BYTES,
+  MAX_REQUEST_BYTES,
+  tooLongReply,
   type ControlHandlers,
 } from './channel.js';
 import { CONTROL_PARAMS, type ControlMethod } from './contract.js';
@@ -179,9 +183,98 @@ test('a malformed request line is answered with CONTROL_PROTOCOL; the channel go
   );
 });
 
-test('a line longer than the limit is refused, so the transport can drop that peer', () => {
-  const server = new ControlServerChannel(() => undefined, handlersWith({}), { name: 'eve' });
-  assert.throws(() => server.receive('x'.repeat(MAX_LINE_BYTES + 1)), /too long/);
+test('a request line longer than MAX_REQUEST_BYTES is refused as soon as it is buffered, in any chunking', () => {
+  for (const chunkSize of [1 << 16, 4093, MAX_REQUEST_BYTES + 7]) {
+    const server = new ControlServerChannel(() => undefined, handlersWith({}), { name: 'eve' });
+    const chunk = new Uint8Array(chunkSize).fill(0x78);
+    let fed = 0;
+    assert.throws(() => {
+      // A 70 MiB line, but the refusal comes with the chunk that crosses the limit.
+      while (fed < 70 * 1024 * 1024) {
+        server.receive(chunk);
+        fed += chunk.length;
+      }
+    }, LineTooLongError);
+    assert.ok(fed <= MAX_REQUEST_BYTES, `refused after ${fed} bytes (chunks of ${chunkSize})`);
+  }
+  assert.ok(MAX_REQUEST_BYTES < MAX_LINE_BYTES, 'answers (screenshots) may be larger than requests');
+  const reply = JSON.parse(tooLongReply()) as { id: number; error: { code: string; message: string } };
+  assert.equal(reply.error.code, 'CONTROL_PROTOCOL');
+  assert.match(reply.error.message, /1 MiB/);
+});
+
+test('a request of exactly MAX_REQUEST_BYTES is answered; the limit counts bytes, not characters', async () => {
+  const replies: string[] = [];
+  const server = new ControlServerChannel(
+    (line) => replies.push(line),
+    handlersWith({ version: async () => ({ version: '2026.0.0' }) }),
+    { name: 'bob' },
+  );
+  const head = '{"id":5,"method":"version","params":{"pad":"';
+  const tail = '"}}';
+  const line = `${head}${'p'.repeat(MAX_REQUEST_BYTES - head.length - tail.length)}${tail}`;
+  assert.equal(Buffer.byteLength(line), MAX_REQUEST_BYTES);
+  server.receive(`${line}\n`);
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(JSON.parse(replies[0]!), { id: 5, result: { version: '2026.0.0' } });
+  // Half as many characters, each two bytes in UTF-8: over the limit.
+  const wide = new ControlServerChannel(() => undefined, handlersWith({}), { name: 'bob' });
+  assert.throws(() => wide.receive(`${head}${'é'.repeat(MAX_REQUEST_BYTES / 2)}${tail}\n`), LineTooLongError);
+});
+
+test('the splitter gives the same lines in every chunking, multi-byte characters cut anywhere', () => {
+  const text = 'première ligne\n\n{"name":"日本語 ✓ 🚀"}\nlast\n';
+  const bytes = new TextEncoder().encode(text);
+  const want = ['première ligne', '{"name":"日本語 ✓ 🚀"}', 'last'];
+  // Every split point, pairs of split points, single bytes, and pseudo-random sizes.
+  const chunkings: number[][] = [];
+  for (let i = 1; i < bytes.length; i++) chunkings.push([i]);
+  for (let i = 1; i < bytes.length; i += 3)
+    for (let j = i + 1; j < bytes.length; j += 5) chunkings.push([i, j]);
+  chunkings.push([...Array(bytes.length).keys()].slice(1));
+  let seed = 7;
+  const cuts: number[] = [];
+  for (let at = 0; at < bytes.length;) cuts.push((at += 1 + ((seed = (seed * 48271) % 2147483647) % 9)));
+  chunkings.push(cuts.filter((c) => c < bytes.length));
+  for (const cut of chunkings) {
+    const got: string[] = [];
+    const splitter = new LineSplitter((l) => got.push(l));
+    let from = 0;
+    for (const c of [...cut, bytes.length]) {
+      splitter.push(bytes.subarray(from, c));
+      from = c;
+    }
+    assert.deepEqual(got, want, `cut at ${cut.join(',')}`);
+  }
+});
+
+test(
+  'each byte is looked at once: a 1 MiB line fed 16 bytes at a time is not rescanned per chunk',
+  { timeout: 20_000 },
+  () => {
+    // Rescanning the whole buffer on each chunk is quadratic: 65,536 chunks of a 1 MiB line would take minutes.
+    let lines = 0;
+    const splitter = new LineSplitter(() => lines++, MAX_REQUEST_BYTES);
+    const chunk = new Uint8Array(16).fill(0x61);
+    for (let i = 0; i < MAX_REQUEST_BYTES / 16; i++) splitter.push(chunk);
+    splitter.push(new Uint8Array([0x0a]));
+    assert.equal(lines, 1);
+  },
+);
+
+test('the client refuses, with the reason, to send a request over the limit', async () => {
+  const sent: string[] = [];
+  const client = new ControlClientChannel((l) => sent.push(l));
+  await assert.rejects(
+    client.call('set-permissions', {
+      id: 'desk',
+      mode: 'file',
+      permissions: { entry: '/p', files: { '/p': 'x'.repeat(MAX_REQUEST_BYTES) } },
+    }),
+    (e: unknown) =>
+      e instanceof DcvError && e.code === 'CONTROL_PROTOCOL' && /more than the 1 MiB/.test(e.message),
+  );
+  assert.equal(sent.length, 0);
 });
 
 test('when the transport ends, every outstanding call fails with its error; a malformed reply fails them too', async () => {

@@ -12,8 +12,14 @@ import {
   type ControlResult,
 } from './contract.js';
 
-/** Screenshots travel base64-encoded, so a line may be large, but not unbounded. */
+/** Answers carry screenshots, base64-encoded, so an answer line may be large, but not unbounded. */
 export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+/**
+ * A request line is small: the largest a client sends is a permissions file with its imports
+ * (create-session, set-permissions), and 1 MiB holds thousands of rules. A longer line is refused as soon
+ * as its first MiB has arrived, so no one makes the server buffer more.
+ */
+export const MAX_REQUEST_BYTES = 1024 * 1024;
 
 export interface ControlRequest {
   readonly id: number;
@@ -36,23 +42,66 @@ export type ControlHandlers<C> = {
 export type ParamsArgument<M extends ControlMethod> =
   Record<string, never> extends ControlParams<M> ? [params?: ControlParams<M>] : [params: ControlParams<M>];
 
-/** Splits a byte stream into lines; refuses a line longer than the limit. */
-export class LineSplitter {
-  private pending = '';
-  constructor(private readonly onLine: (line: string) => void) {}
+export class LineTooLongError extends Error {
+  constructor(readonly limit: number) {
+    super(`control message longer than ${limit} bytes`);
+  }
+}
 
-  push(chunk: string): void {
-    this.pending += chunk;
-    if (this.pending.length > MAX_LINE_BYTES && !this.pending.includes('\n')) {
-      this.pending = '';
-      throw new Error('control message too long');
-    }
+const NEWLINE = 0x0a;
+const utf8 = new TextEncoder();
+
+/**
+ * Splits a byte stream into lines, fed in any chunking: each byte is looked at once (only the new chunk is
+ * searched for a newline, never what is already buffered), and a line is decoded as UTF-8 only when whole,
+ * so a character cut between chunks arrives intact. A line longer than `maxBytes` throws LineTooLongError
+ * as soon as that many bytes are buffered; the splitter is then spent (the transport drops the peer).
+ */
+export class LineSplitter {
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  private readonly decoder = new TextDecoder('utf-8');
+
+  constructor(
+    private readonly onLine: (line: string) => void,
+    private readonly maxBytes = MAX_LINE_BYTES,
+  ) {}
+
+  push(chunk: Uint8Array | string): void {
+    let bytes = typeof chunk === 'string' ? utf8.encode(chunk) : chunk;
     let nl: number;
-    while ((nl = this.pending.indexOf('\n')) !== -1) {
-      const line = this.pending.slice(0, nl);
-      this.pending = this.pending.slice(nl + 1);
+    while ((nl = bytes.indexOf(NEWLINE)) !== -1) {
+      if (this.pendingBytes + nl > this.maxBytes) this.refuse();
+      this.pending.push(bytes.subarray(0, nl));
+      const line = this.take();
+      bytes = bytes.subarray(nl + 1);
       if (line.trim() !== '') this.onLine(line);
     }
+    if (bytes.length === 0) return;
+    if (this.pendingBytes + bytes.length > this.maxBytes) this.refuse();
+    // A copy: the transport may reuse the chunk's memory.
+    this.pending.push(bytes.slice());
+    this.pendingBytes += bytes.length;
+  }
+
+  private take(): string {
+    const parts = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (parts.length === 1) return this.decoder.decode(parts[0]);
+    const whole = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      whole.set(p, at);
+      at += p.length;
+    }
+    return this.decoder.decode(whole);
+  }
+
+  private refuse(): never {
+    this.pending = [];
+    this.pendingBytes = 0;
+    throw new LineTooLongError(this.maxBytes);
   }
 }
 
@@ -85,11 +134,14 @@ export class ControlServerChannel<C> {
     private readonly context: C,
     private readonly onInternalError: (e: unknown) => void = () => undefined,
   ) {
-    this.splitter = new LineSplitter((line) => void this.dispatch(line));
+    this.splitter = new LineSplitter((line) => void this.dispatch(line), MAX_REQUEST_BYTES);
   }
 
-  /** Feeds received text; throws (and the transport should drop the peer) on an oversized line. */
-  receive(chunk: string): void {
+  /**
+   * Feeds received bytes; throws LineTooLongError on a request longer than MAX_REQUEST_BYTES, after which
+   * the transport sends `tooLongReply()` and drops the peer.
+   */
+  receive(chunk: Uint8Array | string): void {
     this.splitter.push(chunk);
   }
 
@@ -124,6 +176,21 @@ export class ControlServerChannel<C> {
   }
 }
 
+/** What the server answers, before it drops the peer, to a request over MAX_REQUEST_BYTES. */
+export function tooLongReply(): string {
+  const response: ControlResponse = {
+    id: -1,
+    error: { code: 'CONTROL_PROTOCOL', message: requestTooLarge() },
+  };
+  return `${JSON.stringify(response)}\n`;
+}
+
+function requestTooLarge(size?: number): string {
+  const mib = MAX_REQUEST_BYTES / (1024 * 1024);
+  const was = size === undefined ? 'is longer than' : `is ${size} bytes, more than`;
+  return `The request to dcvserver ${was} the ${mib} MiB a request may have (a permissions file and everything it imports must fit in it).`;
+}
+
 /** Client side: numbers requests and resolves each when its answer arrives. */
 export class ControlClientChannel {
   private nextId = 1;
@@ -136,12 +203,19 @@ export class ControlClientChannel {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       // Results are not checked: the server wrote them from this same table.
+      const line = `${JSON.stringify({ id, method, params: params ?? {} })}\n`;
+      // Refused here with the reason, rather than by the server dropping the connection.
+      const size = utf8.encode(line).length - 1;
+      if (size > MAX_REQUEST_BYTES) {
+        reject(new DcvError('CONTROL_PROTOCOL', requestTooLarge(size)));
+        return;
+      }
       this.waiting.set(id, { resolve: (v) => resolve(v as ControlResult<M>), reject });
-      this.send(`${JSON.stringify({ id, method, params: params ?? {} })}\n`);
+      this.send(line);
     });
   }
 
-  receive(chunk: string): void {
+  receive(chunk: Uint8Array | string): void {
     this.splitter.push(chunk);
   }
 

@@ -12,13 +12,19 @@ export interface SpawnAsUserOptions {
 }
 
 /** The environment a login would give `account`, without anything inherited from dcvserver. */
-export function cleanEnvironment(account: UserAccount, extra: Record<string, string> = {}): Record<string, string> {
+export function cleanEnvironment(
+  account: UserAccount,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     HOME: account.home,
     USER: account.name,
     LOGNAME: account.name,
     SHELL: account.shell || '/bin/sh',
-    PATH: account.uid === 0 ? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' : '/usr/local/bin:/usr/bin:/bin',
+    PATH:
+      account.uid === 0
+        ? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+        : '/usr/local/bin:/usr/bin:/bin',
     LANG: process.env['LANG'] ?? 'C.UTF-8',
     ...extra,
   };
@@ -42,5 +48,29 @@ export function spawnAsUser(
     cwd: options.cwd ?? account.home,
     stdio: options.stdio ?? 'ignore',
     detached: options.processGroup ?? true,
+  });
+}
+
+/**
+ * Whether `account` could run `path`: a regular file it may execute, found through directories it may
+ * search. Asked as the account (root would see into directories the account cannot), so the answer tells
+ * a user nothing they could not learn themselves. False when the check does not finish within 5 s.
+ */
+export function canExecuteAs(account: UserAccount, path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawnAsUser(account, '/bin/sh', ['-c', 'test -f "$1" && test -x "$1"', 'sh', path], {
+      env: cleanEnvironment(account),
+      cwd: '/',
+      processGroup: false,
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('error', () => {
+      clearTimeout(timer);
+      resolve(false);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code === 0);
+    });
   });
 }

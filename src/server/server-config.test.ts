@@ -48,10 +48,12 @@ test('dcvserver starts on a real file DCV runs with: WxH and keys without effect
   });
 });
 
-test('an absent dcv.conf is the defaults; an unreadable one is CONFIG_UNREADABLE', () => {
+test('an absent dcv.conf is the defaults, with a warning; an unreadable one is CONFIG_UNREADABLE', () => {
   const dir = mkdtempSync(join(tmpdir(), 'odcv-fid-conf-'));
   try {
-    assert.deepEqual(readServerConfig(join(dir, 'nope.conf')).warnings, []);
+    assert.deepEqual(readServerConfig(join(dir, 'nope.conf')).warnings, [
+      `${join(dir, 'nope.conf')} does not exist; dcvserver runs on DCV's defaults (web port 8443 on every address)`,
+    ]);
     assert.throws(
       () => readServerConfig(dir),
       (e: unknown) => e instanceof DcvError && e.code === 'CONFIG_UNREADABLE',
@@ -59,4 +61,34 @@ test('an absent dcv.conf is the defaults; an unreadable one is CONFIG_UNREADABLE
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a missing dcv.conf gives the defaults and a warning naming the path; a present one gives none', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'odcv-missing-conf-'));
+  try {
+    const file = join(dir, 'dcv.conf');
+    const missing = readServerConfig(file);
+    assert.equal(missing.config.connectivity['web-port'], 8443);
+    assert.equal(missing.warnings.length, 1);
+    assert.match(
+      missing.warnings[0]!,
+      new RegExp(`^${file.replace(/[.]/g, '\\.')} does not exist; dcvserver runs on DCV's defaults`),
+    );
+    writeFileSync(file, '[connectivity]\nweb-port=8443\n');
+    assert.deepEqual(readServerConfig(file).warnings, []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an unbalanced quote stops the start, naming file, line and key', () => {
+  withFile('[security]\npam-service-name="opendcv\n', (file) => {
+    assert.throws(
+      () => readServerConfig(file),
+      (e: unknown) =>
+        e instanceof DcvError &&
+        e.code === 'CONFIG_INVALID' &&
+        e.message.startsWith(`${file}:2: [security] pam-service-name: "opendcv is not a quoted string`),
+    );
+  });
 });

@@ -1,4 +1,4 @@
-// Reads the server's dcv.conf: a missing file means DCV's defaults; any error stops the start with every
+// Reads the server's dcv.conf: a missing file means DCV's defaults (and a warning saying so); any error stops the start with every
 // bad line named (file, line, key); warnings (unknown keys, keys without effect) are returned for the log.
 import { DcvError } from '../errors.js';
 import { formatDiagnostic, type DcvConfig } from '../config/index.js';
@@ -10,7 +10,7 @@ export interface ServerConfig {
 }
 
 export function readServerConfig(file: string): ServerConfig {
-  const { config, diagnostics } = readConfigFile(file, 'defaults');
+  const { config, diagnostics, exists } = readConfigFile(file, 'defaults');
   const errors = diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
   if (errors.length > 0) {
     throw new DcvError(
@@ -18,5 +18,11 @@ export function readServerConfig(file: string): ServerConfig {
       `${errors.join('\n')}\n${file} has ${errors.length} error(s); dcvserver will not start until they are fixed.`,
     );
   }
-  return { config, warnings: diagnostics.filter((d) => d.severity === 'warning').map(formatDiagnostic) };
+  const warnings = diagnostics.filter((d) => d.severity === 'warning').map(formatDiagnostic);
+  // Defaults listen on every address (0.0.0.0:8443): an administrator must be told the file was not found.
+  if (!exists)
+    warnings.unshift(
+      `${file} does not exist; dcvserver runs on DCV's defaults (web port 8443 on every address)`,
+    );
+  return { config, warnings };
 }

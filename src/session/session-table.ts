@@ -1,11 +1,12 @@
 // The server's sessions: who may create, see and close which, the limits from dcv.conf, and the
 // bookkeeping when a session ends by itself. Callers are identified by the server, never by themselves.
-import { accessSync, constants as fsConstants, mkdirSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { DcvError } from '../errors.js';
 import { permissionsFromSources, type PermissionsDocument } from '../config/permissions-file.js';
+import { canExecuteAs } from '../host/spawn-as-user.js';
 import { findUserByName, type UserAccount } from '../host/user-account.js';
 import { ConsoleSession } from './console-session.js';
 import type { DisplayHead, Session, SessionType } from './session.js';
@@ -253,7 +254,7 @@ export class SessionTable {
     req: CreateSessionRequest,
   ): Promise<Session> {
     const init = req.init ?? (this.settings.defaultInit || DEFAULT_INIT);
-    checkExecutable(init);
+    await checkExecutable(owner, init);
     mkdirSync(this.settings.logDir, { recursive: true });
     try {
       return await VirtualSession.start({
@@ -347,11 +348,10 @@ export class SessionTable {
   }
 }
 
-function checkExecutable(path: string): void {
-  try {
-    if (!statSync(path).isFile()) throw new Error('not a file');
-    accessSync(path, fsConstants.X_OK);
-  } catch {
+/** The init program runs as the owner, so it is checked as the owner: root's view would leak what they cannot see. */
+async function checkExecutable(owner: UserAccount, path: string): Promise<void> {
+  if (!(await canExecuteAs(owner, path))) {
+    // One message whether the file is missing, not executable, or behind a directory the owner cannot search.
     throw new DcvError('INIT_NOT_EXECUTABLE', `Init program '${path}' does not exist or is not executable.`);
   }
 }

@@ -86,16 +86,23 @@ export function controlHandlers(server: ControlServices): ControlHandlers<Caller
     'set-name': async (caller, { id, name }) => {
       const s = sessions.rename(caller, id, name);
       const named = name === null ? 'has no name now' : `is now named '${name}'`;
-      log.info(`Session '${s.id}' ${named} (by ${by(caller)})`);
+      // Renaming is cheap and anyone may repeat it: one user's renames share one rate limit in the log.
+      log.info(`Session '${s.id}' ${named} (by ${by(caller)})`, `set-name by uid ${caller.uid}`);
       return null;
     },
 
     'set-display-layout': async (caller, { id, heads }) => {
       const s = sessions.get(caller, id);
       if (!isAdministrator(caller) && s.owner !== caller.name)
-        throw new DcvError('PERMISSION_DENIED', `Only root or the owner of '${s.id}' may set its display layout.`);
+        throw new DcvError(
+          'PERMISSION_DENIED',
+          `Only root or the owner of '${s.id}' may set its display layout.`,
+        );
       await server.setLayout(s, heads, 'administrator');
-      log.info(`Session '${s.id}' display layout ${formatLayout(s.layout())} (by ${by(caller)})`);
+      log.info(
+        `Session '${s.id}' display layout ${formatLayout(s.layout())} (by ${by(caller)})`,
+        `set-display-layout by uid ${caller.uid}`,
+      );
       return null;
     },
 

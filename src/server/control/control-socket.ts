@@ -10,13 +10,22 @@ import type { Caller } from '../../session/session-table.js';
 import {
   ControlClientChannel,
   ControlServerChannel,
+  LineTooLongError,
+  tooLongReply,
   type ControlHandlers,
   type ParamsArgument,
 } from '../../control/channel.js';
 import type { ControlMethod, ControlResult } from '../../control/contract.js';
 
+/**
+ * Connections one local user may hold open at once; root's are not counted (the administrator's tools,
+ * and the upgrade, must always get through). Each may buffer up to MAX_REQUEST_BYTES.
+ */
+export const MAX_CONNECTIONS_PER_USER = 16;
+
 export class ControlSocketServer {
   private readonly sockets = new Set<net.Socket>();
+  private readonly perUid = new Map<number, number>();
 
   private constructor(
     private readonly server: net.Server,
@@ -50,16 +59,39 @@ export class ControlSocketServer {
     socket.once('close', () => this.sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     socket.pause();
-    let caller: Caller;
+    let uid: number;
     try {
-      const cred = peerCredentials(socket);
-      const account = await findUserByUid(cred.uid);
-      caller = { uid: cred.uid, name: account?.name ?? String(cred.uid) };
+      uid = peerCredentials(socket).uid;
     } catch (e) {
       onInternalError(e);
       socket.destroy();
       return;
     }
+    if (uid !== 0) {
+      const open = this.perUid.get(uid) ?? 0;
+      if (open >= MAX_CONNECTIONS_PER_USER) {
+        socket.end(
+          `${JSON.stringify({ id: -1, error: { code: 'CONTROL_PROTOCOL', message: `Too many connections to dcvserver from uid ${uid} (at most ${MAX_CONNECTIONS_PER_USER} at once); close some and try again.` } })}\n`,
+        );
+        return;
+      }
+      this.perUid.set(uid, open + 1);
+      socket.once('close', () => {
+        const left = (this.perUid.get(uid) ?? 1) - 1;
+        if (left > 0) this.perUid.set(uid, left);
+        else this.perUid.delete(uid);
+      });
+    }
+    let caller: Caller;
+    try {
+      const account = await findUserByUid(uid);
+      caller = { uid, name: account?.name ?? String(uid) };
+    } catch (e) {
+      onInternalError(e);
+      socket.destroy();
+      return;
+    }
+    if (socket.destroyed) return;
     const channel = new ControlServerChannel(
       (line) => {
         if (!socket.destroyed) socket.write(line);
@@ -68,12 +100,16 @@ export class ControlSocketServer {
       caller,
       onInternalError,
     );
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
+    socket.on('data', (chunk: Buffer) => {
       try {
         channel.receive(chunk);
-      } catch {
-        socket.destroy(); // an oversized message ends this one connection, nothing else
+      } catch (e) {
+        if (!(e instanceof LineTooLongError)) onInternalError(e);
+        // An oversized request ends this one connection, nothing else: say why, read nothing more.
+        socket.pause();
+        socket.removeAllListeners('data');
+        socket.end(tooLongReply());
+        setTimeout(() => socket.destroy(), 1000).unref();
       }
     });
     socket.resume();
@@ -87,7 +123,9 @@ export class ControlSocketServer {
 }
 
 /** Connects to dcvserver's control socket; a missing or dead socket is SERVER_NOT_RUNNING. */
-export async function connectControlSocket(path: string): Promise<{ channel: ControlClientChannel; close(): void }> {
+export async function connectControlSocket(
+  path: string,
+): Promise<{ channel: ControlClientChannel; close(): void }> {
   const socket = net.createConnection(path);
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
@@ -101,8 +139,7 @@ export async function connectControlSocket(path: string): Promise<{ channel: Con
     );
   });
   const channel = new ControlClientChannel((line) => socket.write(line));
-  socket.setEncoding('utf8');
-  socket.on('data', (chunk: string) => channel.receive(chunk));
+  socket.on('data', (chunk: Buffer) => channel.receive(chunk));
   socket.on('error', () => undefined);
   socket.on('close', () =>
     channel.fail(new DcvError('SERVER_NOT_RUNNING', 'dcvserver closed the connection.')),
