@@ -32,7 +32,10 @@ export type Authentication =
   | { readonly ok: true; readonly username: null; readonly method: 'none' }
   | {
       readonly ok: false;
-      readonly code: Extract<ErrorCode, 'AUTHENTICATION_FAILED' | 'AUTHENTICATION_THROTTLED' | 'AUTHENTICATION_UNAVAILABLE'>;
+      readonly code: Extract<
+        ErrorCode,
+        'AUTHENTICATION_FAILED' | 'AUTHENTICATION_THROTTLED' | 'AUTHENTICATION_UNAVAILABLE'
+      >;
       /** What the viewer is told. */
       readonly reason: string;
     };
@@ -65,7 +68,12 @@ export class Authenticator {
     private readonly log: AuthLog,
     options: AuthenticatorOptions = {},
   ) {
-    this.mode = security.authentication === 'none' ? 'none' : security['auth-token-verifier'] !== '' ? 'token' : 'system';
+    this.mode =
+      security.authentication === 'none'
+        ? 'none'
+        : security['auth-token-verifier'] !== ''
+          ? 'token'
+          : 'system';
     this.throttle = new LoginThrottle({ threshold: security['authentication-threshold'] });
     this.pam = new PamAuthenticator(security['pam-service-name']);
     this.failureDelayMs = options.failureDelayMs ?? FAILURE_DELAY_MS;
@@ -75,7 +83,9 @@ export class Authenticator {
         try {
           ca = readFileSync(security['ca-file']);
         } catch (e) {
-          log.error(`[security] ca-file ${security['ca-file']} cannot be read (${(e as Error).message}); the system CAs are used`);
+          log.error(
+            `[security] ca-file ${security['ca-file']} cannot be read (${(e as Error).message}); the system CAs are used`,
+          );
         }
       }
       this.verifier = {
@@ -91,17 +101,34 @@ export class Authenticator {
   describe(): { readonly warn: boolean; readonly text: string }[] {
     switch (this.mode) {
       case 'none':
-        return [{ warn: true, text: "authentication='none': every viewer is admitted as the session owner; use it only on a trusted network" }];
+        return [
+          {
+            warn: true,
+            text: "authentication='none': every viewer is admitted as the session owner; use it only on a trusted network",
+          },
+        ];
       case 'token': {
         const v = this.verifier!;
-        const lines = [{ warn: false, text: `Viewers authenticate with tokens checked by the auth-token-verifier at ${v.url}` }];
-        if (v.url.startsWith('http:')) lines.push({ warn: true, text: 'The auth-token-verifier URL is plain http: tokens cross the network unencrypted' });
-        if (!v.strictTls) lines.push({ warn: true, text: "no-tls-strict=true: the verifier's certificate is not validated" });
+        const lines = [
+          {
+            warn: false,
+            text: `Viewers authenticate with tokens checked by the auth-token-verifier at ${v.url}`,
+          },
+        ];
+        if (v.url.startsWith('http:'))
+          lines.push({
+            warn: true,
+            text: 'The auth-token-verifier URL is plain http: tokens cross the network unencrypted',
+          });
+        if (!v.strictTls)
+          lines.push({ warn: true, text: "no-tls-strict=true: the verifier's certificate is not validated" });
         return lines;
       }
       case 'system': {
         const service = this.security['pam-service-name'];
-        const lines = [{ warn: false, text: `Viewers log in with their system password (PAM service '${service}')` }];
+        const lines = [
+          { warn: false, text: `Viewers log in with their system password (PAM service '${service}')` },
+        ];
         if (!pamServiceInstalled(service)) {
           lines.push({ warn: true, text: pamFallbackOnThisHost(service) });
         }
@@ -122,33 +149,64 @@ export class Authenticator {
       if (this.mode === 'system') return { ok: false, code: 'AUTHENTICATION_FAILED', reason: LOGIN_REQUIRED };
     }
     if (this.mode === 'token') {
-      if (token === '') return { ok: false, code: 'AUTHENTICATION_FAILED', reason: 'This server admits viewers with an authentication token only (?authToken= in the address).' };
+      if (token === '')
+        return {
+          ok: false,
+          code: 'AUTHENTICATION_FAILED',
+          reason:
+            'This server admits viewers with an authentication token only (?authToken= in the address).',
+        };
       return this.checkToken(token, c.sessionId, address);
     }
-    if ((c.username ?? '') === '') return { ok: false, code: 'AUTHENTICATION_FAILED', reason: LOGIN_REQUIRED };
+    if ((c.username ?? '') === '')
+      return { ok: false, code: 'AUTHENTICATION_FAILED', reason: LOGIN_REQUIRED };
     return this.checkPassword(c.username!, c.password ?? '', address);
   }
 
   /** A password login from the web page: on success a token for the ClientHello and api/sessions. */
-  async passwordLogin(username: string, password: string, clientAddress: string): Promise<Authentication & { token?: string }> {
+  async passwordLogin(
+    username: string,
+    password: string,
+    clientAddress: string,
+  ): Promise<Authentication & { token?: string }> {
     if (this.mode !== 'system') {
-      return { ok: false, code: 'AUTHENTICATION_UNAVAILABLE', reason: this.mode === 'none' ? 'This server asks for no login.' : 'This server admits viewers with an authentication token only.' };
+      return {
+        ok: false,
+        code: 'AUTHENTICATION_UNAVAILABLE',
+        reason:
+          this.mode === 'none'
+            ? 'This server asks for no login.'
+            : 'This server admits viewers with an authentication token only.',
+      };
     }
     const a = await this.checkPassword(username, password, hostOf(clientAddress));
     return a.ok && a.username !== null ? { ...a, token: this.tickets.issue(a.username) } : a;
   }
 
+  /** Counts the attempt before anything checks it (login-throttle.ts); null when it may go on. */
   private throttled(address: string, user: string | null): Authentication | null {
-    const t = this.throttle.check(address, user, Date.now());
+    const t = this.throttle.attempt(address, user, Date.now());
     if (t.ok) return null;
-    this.log.warn(`Login${user === null ? '' : ` for '${printable(user)}'`} from ${address} refused: too many failed attempts`);
+    this.log.warn(
+      `Login${user === null ? '' : ` for '${printable(user)}'`} from ${address} refused: too many failed attempts`,
+    );
     const seconds = Math.ceil(t.retryAfterMs / 1000);
-    return { ok: false, code: 'AUTHENTICATION_THROTTLED', reason: `Too many failed logins; wait ${seconds} second${seconds === 1 ? '' : 's'} and try again.` };
+    return {
+      ok: false,
+      code: 'AUTHENTICATION_THROTTLED',
+      reason: `Too many failed logins; wait ${seconds} second${seconds === 1 ? '' : 's'} and try again.`,
+    };
   }
 
-  private async failed(address: string, user: string | null, reason: string, detail: string): Promise<Authentication> {
-    this.throttle.failed(address, user, Date.now());
-    this.log.warn(`Failed login${user === null ? '' : ` for '${printable(user)}'`} from ${address}: ${detail}`);
+  private async failed(
+    address: string,
+    user: string | null,
+    reason: string,
+    detail: string,
+  ): Promise<Authentication> {
+    this.log.warn(
+      `Failed login${user === null ? '' : ` for '${printable(user)}'`} from ${address}: ${detail}`,
+    );
     await delay(this.failureDelayMs + Math.random() * this.failureDelayMs * 0.5);
     return { ok: false, code: 'AUTHENTICATION_FAILED', reason };
   }
@@ -156,14 +214,30 @@ export class Authenticator {
   private async checkPassword(username: string, password: string, address: string): Promise<Authentication> {
     const refused = this.throttled(address, username);
     if (refused !== null) return refused;
-    if (!USER_NAME.test(username) || password === '' || password.length > MAX_PASSWORD || password.includes('\0')) {
+    const result = await this.checkPasswordCounted(username, password, address);
+    this.throttle.settle(address, username, result.ok ? result.username : null);
+    return result;
+  }
+
+  private async checkPasswordCounted(
+    username: string,
+    password: string,
+    address: string,
+  ): Promise<Authentication> {
+    if (
+      !USER_NAME.test(username) ||
+      password === '' ||
+      password.length > MAX_PASSWORD ||
+      password.includes('\0')
+    ) {
       return this.failed(address, username, FAILED_PASSWORD, 'not a possible user name or password');
     }
     let verdict;
     try {
       verdict = await this.pam.check(username, password, address);
     } catch (e) {
-      if (e instanceof DcvError && e.code === 'AUTHENTICATION_THROTTLED') return { ok: false, code: e.code, reason: e.message };
+      if (e instanceof DcvError && e.code === 'AUTHENTICATION_THROTTLED')
+        return { ok: false, code: e.code, reason: e.message };
       this.log.error(`PAM cannot check logins: ${(e as Error).message}`);
       return { ok: false, code: 'AUTHENTICATION_UNAVAILABLE', reason: UNAVAILABLE };
     }
@@ -171,22 +245,40 @@ export class Authenticator {
       const step = ['pam_start', 'pam_authenticate', 'pam_acct_mgmt'][verdict.step] ?? 'PAM';
       return this.failed(address, username, FAILED_PASSWORD, `${step}: ${verdict.message}`);
     }
-    this.throttle.succeeded(address, username);
-    this.log.info(`User '${username}' logged in from ${address} (PAM service '${this.security['pam-service-name']}')`);
+    this.log.info(
+      `User '${username}' logged in from ${address} (PAM service '${this.security['pam-service-name']}')`,
+    );
     return { ok: true, username, method: 'pam' };
   }
 
   private async checkToken(token: string, sessionId: string, address: string): Promise<Authentication> {
     const refused = this.throttled(address, null);
     if (refused !== null) return refused;
-    if (token.length > 4096) return this.failed(address, null, FAILED_TOKEN, 'token longer than 4096 characters');
+    const result = await this.checkTokenCounted(token, sessionId, address);
+    this.throttle.settle(address, null, result.ok ? result.username : null);
+    return result;
+  }
+
+  private async checkTokenCounted(
+    token: string,
+    sessionId: string,
+    address: string,
+  ): Promise<Authentication> {
+    if (token.length > 4096)
+      return this.failed(address, null, FAILED_TOKEN, 'token longer than 4096 characters');
     try {
       const verdict = await verifyToken(this.verifier!, { sessionId, token, clientAddress: address });
       if (!verdict.ok) {
-        return this.failed(address, null, FAILED_TOKEN, `the verifier refused the token${verdict.message ? ` (${printable(verdict.message)})` : ''}`);
+        return this.failed(
+          address,
+          null,
+          FAILED_TOKEN,
+          `the verifier refused the token${verdict.message ? ` (${printable(verdict.message)})` : ''}`,
+        );
       }
-      this.throttle.succeeded(address, verdict.username);
-      this.log.info(`User '${verdict.username}' logged in from ${address} with a token the verifier accepted`);
+      this.log.info(
+        `User '${verdict.username}' logged in from ${address} with a token the verifier accepted`,
+      );
       return { ok: true, username: verdict.username, method: 'token' };
     } catch (e) {
       this.log.error((e as Error).message);

@@ -1,6 +1,14 @@
 // Failed-login accounting per client address and per user name. After `threshold` failures a key is locked
 // for a while that doubles with each further failure; a user name counts whether or not the account exists,
 // so the lock itself tells an attacker nothing. Time is passed in, so this is tested without waiting.
+//
+// An attempt is counted as a failure when it *begins* (attempt()), before PAM runs, and forgiven when it
+// succeeds (settle()): forty wrong passwords sent at once reach PAM `threshold` times, not forty. At most
+// MAX_IN_FLIGHT attempts per address and per user run at once, whatever the threshold.
+//
+// A user's lock (userFactor × threshold failures from any addresses) refuses only addresses that have failed
+// themselves: the trade-off is that someone who knows a user name can slow that user's attackers but never
+// lock the user out of an address that has not failed (docs/security.md, "Failed logins").
 
 export interface ThrottleOptions {
   /** Failures from one address before it is locked ([security] authentication-threshold); 0 = never. */
@@ -23,9 +31,13 @@ interface Entry {
 }
 
 const MAX_ENTRIES = 50_000;
+/** Logins of one address, or for one user name, that may be checked at the same time. */
+export const MAX_IN_FLIGHT = 4;
 
 export class LoginThrottle {
   private readonly entries = new Map<string, Entry>();
+  /** Attempts begun and not yet settled, by key. */
+  private readonly inFlight = new Map<string, number>();
   private readonly firstLockMs: number;
   private readonly maxLockMs: number;
   private readonly forgetMs: number;
@@ -45,21 +57,44 @@ export class LoginThrottle {
     return keys;
   }
 
-  /** May this address (and user) try now? */
-  check(address: string, user: string | null, now: number): ThrottleVerdict {
-    if (this.options.threshold <= 0) return { ok: true };
-    let until = 0;
-    for (const [key] of this.keys(address, user)) {
-      const e = this.entries.get(key);
-      if (e !== undefined && e.lockedUntil > now) until = Math.max(until, e.lockedUntil);
+  /**
+   * May this address (and user) try now? If so the attempt is counted as failed until settle() says
+   * otherwise; every ok verdict must be followed by exactly one settle().
+   */
+  attempt(address: string, user: string | null, now: number): ThrottleVerdict {
+    const keys = this.keys(address, user);
+    if (keys.some(([key]) => (this.inFlight.get(key) ?? 0) >= MAX_IN_FLIGHT))
+      return { ok: false, retryAfterMs: 1000 };
+    if (this.options.threshold > 0) {
+      const own = this.entries.get(`a:${address}`);
+      let until = 0;
+      for (const [key] of keys) {
+        const e = this.entries.get(key);
+        // A user's lock holds only against addresses that have failed themselves (see the top of the file).
+        if (key.startsWith('u:') && (own === undefined || own.failures === 0)) continue;
+        if (e !== undefined && e.lockedUntil > now) until = Math.max(until, e.lockedUntil);
+      }
+      if (until > now) return { ok: false, retryAfterMs: until - now };
+      this.count(keys, now);
     }
-    return until > now ? { ok: false, retryAfterMs: until - now } : { ok: true };
+    for (const [key] of keys) this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
+    return { ok: true };
   }
 
-  failed(address: string, user: string | null, now: number): void {
-    if (this.options.threshold <= 0) return;
+  /** The attempt admitted by attempt() is over: `succeededAs` the user it logged in as, or null if it failed. */
+  settle(address: string, user: string | null, succeededAs: string | null): void {
+    for (const [key] of this.keys(address, user)) {
+      const n = (this.inFlight.get(key) ?? 1) - 1;
+      if (n <= 0) this.inFlight.delete(key);
+      else this.inFlight.set(key, n);
+    }
+    // A good login clears its address and its user.
+    if (succeededAs !== null) for (const [key] of this.keys(address, succeededAs)) this.entries.delete(key);
+  }
+
+  private count(keys: [string, number][], now: number): void {
     this.prune(now);
-    for (const [key, limit] of this.keys(address, user)) {
+    for (const [key, limit] of keys) {
       let e = this.entries.get(key);
       if (e === undefined || (e.lockedUntil <= now && now - e.last > this.forgetMs)) {
         e = { failures: 0, lockedUntil: 0, last: now };
@@ -75,11 +110,6 @@ export class LoginThrottle {
     }
   }
 
-  /** A good login clears its address and its user. */
-  succeeded(address: string, user: string): void {
-    for (const [key] of this.keys(address, user)) this.entries.delete(key);
-  }
-
   private prune(now: number): void {
     for (const [key, e] of this.entries) {
       if (this.entries.size < MAX_ENTRIES && now - e.last <= this.forgetMs) break;
@@ -91,5 +121,7 @@ export class LoginThrottle {
 /** The host part of `host:port` (IPv6 hosts keep their colons). */
 export function hostOf(address: string): string {
   const i = address.lastIndexOf(':');
-  return i > 0 && /^\d+$/.test(address.slice(i + 1)) ? address.slice(0, i).replace(/^\[(.*)\]$/, '$1') : address;
+  return i > 0 && /^\d+$/.test(address.slice(i + 1))
+    ? address.slice(0, i).replace(/^\[(.*)\]$/, '$1')
+    : address;
 }

@@ -170,9 +170,9 @@ export const dcvSchema = {
     ),
     'allowed-ws-origin-regex': acts(
       stringKey(
-        '^https://.+$',
+        '',
         'server',
-        'WebSocket Origin allow-list (case-insensitive regular expression), else 403',
+        "WebSocket Origin allow-list (case-insensitive regular expression), else 403; empty: only the page's own origin (https:// and the request's Host)",
         {
           check: regex,
         },

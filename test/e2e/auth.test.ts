@@ -46,7 +46,11 @@ function admitted(v: TestViewer): boolean {
   return v.hello !== undefined || (v.close?.code === CloseCode.ServerError && /cannot be streamed/.test(v.close.reason));
 }
 
-async function api(port: number, path: string, init: { method?: string; token?: string; body?: unknown } = {}): Promise<{ status: number; body: unknown }> {
+async function api(
+  port: number,
+  path: string,
+  init: { method?: string; token?: string; body?: unknown; localAddress?: string } = {},
+): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
     const req = https.request(
       {
@@ -55,6 +59,7 @@ async function api(port: number, path: string, init: { method?: string; token?: 
         path,
         method: init.method ?? 'GET',
         rejectUnauthorized: false,
+        ...(init.localAddress !== undefined ? { localAddress: init.localAddress, agent: false } : {}),
         headers: {
           ...(init.token ? { Authorization: `Bearer ${init.token}` } : {}),
           ...(init.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
@@ -177,6 +182,22 @@ virtual-session-default-layout=[{'w':<640>, 'h':<480>, 'x':<0>, 'y':<0>}]
     assert.ok(admitted(elsewhere));
     await elsewhere.end();
     assert.match(serverLog(root), /Login for 'dcvauth-alice' from 127\.0\.0\.5 refused: too many failed attempts/);
+  });
+
+  test('40 wrong passwords at once from one address: at most 3 reach PAM; the user still logs in from elsewhere', async () => {
+    const from = '127.0.0.9';
+    const answers = await Promise.all(
+      [...Array(40).keys()].map((i) =>
+        api(port, '/api/login', { method: 'POST', body: { username: carol.name, password: `burst-${i}` }, localAddress: from }),
+      ),
+    );
+    const statuses = answers.map((a) => a.status);
+    assert.equal(statuses.filter((s) => s === 401).length, 3, `statuses: ${statuses.join(' ')}`);
+    assert.equal(statuses.filter((s) => s === 429).length, 37);
+    const reachedPam = serverLog(root).split('\n').filter((l) => l.includes(`Failed login for '${carol.name}' from ${from}: pam_authenticate`));
+    assert.equal(reachedPam.length, 3, 'only the attempts let through reach PAM');
+    const elsewhere = await api(port, '/api/login', { method: 'POST', body: { username: carol.name, password: pw.carol }, localAddress: '127.0.0.10' });
+    assert.equal(elsewhere.status, 200, 'the burst does not lock carol out of an address that has not failed');
   });
 
   test('web login: api/login hands out a token; api/sessions lists only what that user may open', async () => {

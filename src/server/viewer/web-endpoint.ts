@@ -31,9 +31,34 @@ const CONTENT_TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
+/**
+ * What the web client's pages may load: only their own scripts, styles, worker and sockets (no inline code,
+ * so injected markup cannot run); images also from blob: and data: (session thumbnails, pasted images).
+ * `web-extra-http-headers` may replace it.
+ */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' blob: data:",
+  "connect-src 'self'",
+  "worker-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+].join('; ');
+
 /** The session list's thumbnails: small, and taken again at most this often per session. */
 const THUMBNAIL = { maxWidth: 320, maxHeight: 200, format: 'jpeg' } as const;
 const THUMBNAIL_MAX_AGE_MS = 5000;
+
+/**
+ * A connection must have sent a request's headers this long after it opened (or after its previous answer):
+ * the HTTPS server is handed connections, so Node's own header and request timeouts never apply to them.
+ */
+const HEADERS_TIMEOUT_MS = 20_000;
+/** Connections one client address may hold open at once; more are closed as they arrive. */
+export const MAX_CONNECTIONS_PER_ADDRESS = 64;
 
 /** A login is two short strings; anything longer is not one. */
 const LOGIN_BODY_LIMIT = 8 * 1024;
@@ -57,6 +82,11 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
   });
 }
 
+/** One connection's name, the same for the TCP socket and the TLS socket over it. */
+function connectionKey(socket: { remoteAddress?: string | undefined; remotePort?: number | undefined }): string {
+  return `${socket.remoteAddress ?? '?'}|${socket.remotePort ?? 0}`;
+}
+
 export interface WebEndpointDeps {
   readonly config: DcvConfig;
   readonly tls: TlsIdentity;
@@ -71,11 +101,18 @@ export class WebEndpoint {
   private readonly fronts: net.Server[] = [];
   /** Every open connection, so stopping the server does not wait on an idle keep-alive or a half handshake. */
   private readonly sockets = new Set<net.Socket>();
+  /** Open connections by client address (the per-address cap). */
+  private readonly perAddress = new Map<string, number>();
+  /** The headers deadline of each connection waiting for a request, by its `address|port` (TLS or not). */
+  private readonly headerDeadlines = new Map<string, NodeJS.Timeout>();
+  /** Addresses told about in the log for reaching the cap, so a flood is one line, not thousands. */
+  private readonly capReported = new Set<string>();
   private readonly wss: WebSocketServer;
   private readonly files = new Map<string, Buffer>();
   private readonly prefix: string;
   private readonly hostRegex: RegExp;
-  private readonly originRegex: RegExp;
+  /** null: only the page's own origin (the key is empty, opendcv's default). */
+  private readonly originRegex: RegExp | null;
   /** Recent thumbnails by session id, so a page that refreshes its list does not run ffmpeg each time. */
   private readonly thumbnails = new Map<string, { at: number; image: Promise<Buffer> }>();
   /** Every address and port it listens on (an IPv6 `::` the host lacks is left out). */
@@ -85,7 +122,8 @@ export class WebEndpoint {
     const path = deps.config.connectivity['web-url-path'];
     this.prefix = path.endsWith('/') ? path : `${path}/`;
     this.hostRegex = new RegExp(deps.config.security['allowed-http-host-regex'], 'i');
-    this.originRegex = new RegExp(deps.config.security['allowed-ws-origin-regex'], 'i');
+    const origins = deps.config.security['allowed-ws-origin-regex'];
+    this.originRegex = origins === '' ? null : new RegExp(origins, 'i');
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE_BYTES, perMessageDeflate: false });
     const root = deps.webRoot ?? WEB_ROOT;
     try {
@@ -135,8 +173,30 @@ export class WebEndpoint {
    * to the same URL over https (credentials never travel in the clear, and a mistyped http:// still works).
    */
   private sniff(socket: net.Socket, tls: https.Server, port: number): void {
+    const address = socket.remoteAddress ?? '?';
+    const open = (this.perAddress.get(address) ?? 0) + 1;
+    if (open > MAX_CONNECTIONS_PER_ADDRESS) {
+      if (!this.capReported.has(address)) {
+        this.capReported.add(address);
+        this.deps.log.warn(`${address} holds ${MAX_CONNECTIONS_PER_ADDRESS} connections to the web port; further ones are closed`);
+      }
+      socket.destroy();
+      return;
+    }
+    this.perAddress.set(address, open);
     this.sockets.add(socket);
-    socket.once('close', () => this.sockets.delete(socket));
+    const key = connectionKey(socket);
+    socket.once('close', () => {
+      this.sockets.delete(socket);
+      this.disarmHeaders(key);
+      const left = (this.perAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.perAddress.set(address, left);
+      else {
+        this.perAddress.delete(address);
+        this.capReported.delete(address);
+      }
+    });
+    this.armHeaders(key, socket);
     socket.on('error', () => socket.destroy());
     socket.once('data', (first: Buffer) => {
       socket.pause();
@@ -158,17 +218,41 @@ export class WebEndpoint {
     });
   }
 
+  /** Closes the connection unless a request's headers arrive within HEADERS_TIMEOUT_MS. */
+  private armHeaders(key: string, socket: Duplex): void {
+    this.disarmHeaders(key);
+    const timer = setTimeout(() => {
+      this.headerDeadlines.delete(key);
+      socket.destroy();
+    }, HEADERS_TIMEOUT_MS);
+    timer.unref();
+    this.headerDeadlines.set(key, timer);
+  }
+
+  private disarmHeaders(key: string): void {
+    const timer = this.headerDeadlines.get(key);
+    if (timer !== undefined) clearTimeout(timer);
+    this.headerDeadlines.delete(key);
+  }
+
   private headers(res: ServerResponse): void {
     const { connectivity } = this.deps.config;
     if (connectivity['web-use-hsts']) res.setHeader('Strict-Transport-Security', 'max-age=31536000');
     if (connectivity['web-x-frame-options'] !== '') res.setHeader('X-Frame-Options', connectivity['web-x-frame-options']);
     res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
     // `?authToken=` may be in the page address; no link or fetch may carry it elsewhere in a Referer.
     res.setHeader('Referrer-Policy', 'no-referrer');
     for (const [name, value] of connectivity['web-extra-http-headers']) res.setHeader(name, value);
   }
 
   private request(req: IncomingMessage, res: ServerResponse): void {
+    // Headers are in; the next request on a kept-alive connection gets a deadline of its own.
+    const key = connectionKey(req.socket);
+    this.disarmHeaders(key);
+    res.once('finish', () => {
+      if (!req.socket.destroyed) this.armHeaders(key, req.socket);
+    });
     this.headers(res);
     if (!this.hostRegex.test(req.headers.host ?? '')) {
       res.writeHead(403).end('Forbidden\n');
@@ -338,17 +422,37 @@ export class WebEndpoint {
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // From here the viewer's own handshake timeout applies (viewer-connection.ts).
+    this.disarmHeaders(connectionKey(req.socket));
     const url = new URL(req.url ?? '/', 'https://localhost');
     const refuse = (status: number, text: string): void => {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     if (url.pathname !== `${this.prefix}ws`) return refuse(404, 'Not Found');
     if (!this.hostRegex.test(req.headers.host ?? '')) return refuse(403, 'Forbidden');
-    if (!this.originRegex.test(req.headers.origin ?? '')) return refuse(403, 'Forbidden');
+    if (!this.originAllowed(req)) {
+      this.deps.log.warn(`WebSocket from ${req.socket.remoteAddress ?? '?'} refused: Origin ${JSON.stringify(req.headers.origin ?? '')} is not allowed (allowed-ws-origin-regex)`);
+      return refuse(403, 'Forbidden');
+    }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const address = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`.replace(/^::ffff:/, '');
       this.deps.viewers.accept(ws, address, req.headers['user-agent'] ?? '');
     });
+  }
+
+  /**
+   * Cross-site WebSocket hijacking: a page elsewhere may open a socket here from the visitor's browser. By
+   * default only the origin the page was served from (https and this request's Host) may; the DCV key widens it.
+   */
+  private originAllowed(req: IncomingMessage): boolean {
+    const origin = req.headers.origin ?? '';
+    if (this.originRegex !== null) return this.originRegex.test(origin);
+    try {
+      const url = new URL(origin);
+      return url.protocol === 'https:' && url.host === (req.headers.host ?? '').toLowerCase() && url.pathname === '/';
+    } catch {
+      return false;
+    }
   }
 
   async close(): Promise<void> {
@@ -356,6 +460,8 @@ export class WebEndpoint {
     for (const c of this.wss.clients) c.terminate();
     const closed = this.fronts.map((f) => new Promise<void>((resolve) => f.close(() => resolve())));
     for (const socket of this.sockets) socket.destroy();
+    for (const timer of this.headerDeadlines.values()) clearTimeout(timer);
+    this.headerDeadlines.clear();
     await Promise.all(closed);
   }
 }
