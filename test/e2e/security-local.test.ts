@@ -4,6 +4,7 @@
 // dcv.conf). Real users, real sockets, loopback only, bounded in count and time.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -282,6 +283,19 @@ describe('a viewer forging server.log lines (item 10)', () => {
   before(async () => {
     ({ root } = await startServer(`${CONF}[security]\nauthentication='none'\n`));
     port = Number(/web-port=(\d+)/.exec(readFileSync(join(root, 'etc/dcv/dcv.conf'), 'utf8'))![1]);
+    // The CI run once found the web port not yet accepting right after the start; wait for it, bounded.
+    await waitFor(
+      'the web port to accept connections',
+      () =>
+        new Promise<true | undefined>((resolve) => {
+          const s = net.connect(port, '127.0.0.1');
+          s.once('connect', () => {
+            s.destroy();
+            resolve(true);
+          });
+          s.once('error', () => resolve(undefined));
+        }),
+    );
   });
 
   after(async () => {
